@@ -1,0 +1,87 @@
+import { Option, type Command } from 'commander'
+import type { z } from 'zod'
+import { DEFAULT_FIELDS, ingestConfigSchema, topicsConfigSchema, type IngestConfig, type TopicsConfig } from '../../schemas/config.ts'
+import { SluiceError } from '../../schemas/errors.ts'
+import { INPUT_FORMATS } from '../../streams/readers/format.ts'
+
+const int = (v: string) => {
+  const n = Number(v.replace(/_/g, ''))
+  return Number.isFinite(n) ? n : NaN
+}
+
+/** Sizes like 16MiB, 512k, 1g or plain bytes. */
+export function parseSize (v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b)?$/i.exec(v.trim())
+  if (m === null) return NaN
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
+  return Math.round(Number(m[1]) * unit)
+}
+
+/** Validates once, before any side effect; the error names the option to fix. */
+export function validate<T> (schema: z.ZodType<T>, value: unknown, flags: Record<string, string>): T {
+  const r = schema.safeParse(value)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]!
+  const key = String(issue.path[0] ?? '')
+  const flag = flags[key] ?? key
+  throw new SluiceError('config', `${flag}: ${issue.message}`, { retryable: false })
+}
+
+export function addConnectionOptions (cmd: Command): Command {
+  return cmd
+    .option('--brokers <host:port,...>', 'Kafka bootstrap brokers (default: $SLUICE_BROKERS, else the local broker, started if needed)')
+    .option('--home <dir>', 'folder for the local broker and state (default: $SLUICE_HOME or ./.sluice)')
+}
+
+export function addTopicOptions (cmd: Command): Command {
+  return cmd
+    .option('--topic-prefix <prefix>', 'prefix for every topic name, e.g. "test1." gives test1.docs.raw', '')
+    .option('--partitions <n>', 'partitions of each pipeline topic when it is created', int, 4)
+    .addOption(new Option('--topic-compression <type>', 'broker-side compression of the topics').choices(['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd']).default('producer'))
+    .option('--max-message-bytes <size>', 'largest record batch a topic accepts (raise for big documents)', parseSize, 64 * 1024 * 1024)
+}
+
+export function topicsConfig (o: Record<string, unknown>): TopicsConfig {
+  return validate(topicsConfigSchema, {
+    prefix: o.topicPrefix, partitions: o.partitions, compression: o.topicCompression, maxMessageBytes: o.maxMessageBytes
+  }, { prefix: '--topic-prefix', partitions: '--partitions', compression: '--topic-compression', maxMessageBytes: '--max-message-bytes' })
+}
+
+export function addReaderOptions (cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', 'input format (default: detected from content, then name)').choices([...INPUT_FORMATS]))
+    .option('--source <name>', 'source label written into every document (default: the input format)')
+    .option('--crawl-id <id>', 'crawl id for every document (default: from WARC warcinfo)')
+    .option('--max-doc-bytes <size>', 'documents larger than this are dead-lettered', parseSize, 16 * 1024 * 1024)
+    .option('--text-field <paths>', 'JSON field(s) holding the text, first present wins', DEFAULT_FIELDS.text)
+    .option('--html-field <paths>', 'JSON field(s) holding raw HTML', DEFAULT_FIELDS.html)
+    .option('--url-field <paths>', 'JSON field(s) holding the URL', DEFAULT_FIELDS.url)
+    .option('--id-field <paths>', 'JSON field(s) holding an id to keep (default: hash of URL or content)', DEFAULT_FIELDS.id)
+    .option('--fetched-at-field <paths>', 'JSON field(s) holding the fetch time', DEFAULT_FIELDS.fetchedAt)
+}
+
+export function addIngestOptions (cmd: Command): Command {
+  return addReaderOptions(cmd)
+    .option('--job <name>', 'names the checkpoint; a re-run of the same job skips what it already sent', 'ingest')
+    .option('--batch-bytes <size>', 'commit a Kafka transaction at this many bytes', parseSize, 8 * 1024 * 1024)
+    .option('--batch-records <n>', 'commit a Kafka transaction at this many records', int, 5000)
+    .option('--linger-ms <ms>', 'commit a Kafka transaction after this long', int, 1000)
+    .addOption(new Option('--compression <codec>', 'producer compression on the wire').choices(['none', 'gzip']).default('none'))
+}
+
+export function ingestConfig (o: Record<string, unknown>): IngestConfig {
+  return validate(ingestConfigSchema, {
+    maxDocBytes: o.maxDocBytes,
+    batchBytes: o.batchBytes ?? 8 * 1024 * 1024,
+    batchRecords: o.batchRecords ?? 5000,
+    lingerMs: o.lingerMs ?? 1000,
+    job: o.job ?? 'ingest',
+    source: o.source,
+    crawlId: o.crawlId,
+    compression: o.compression ?? 'none',
+    jsonl: { text: o.textField, html: o.htmlField, url: o.urlField, id: o.idField, fetchedAt: o.fetchedAtField }
+  }, {
+    maxDocBytes: '--max-doc-bytes', batchBytes: '--batch-bytes', batchRecords: '--batch-records', lingerMs: '--linger-ms',
+    job: '--job', source: '--source', crawlId: '--crawl-id', compression: '--compression', jsonl: '--text-field/--url-field/...'
+  })
+}

@@ -1,0 +1,20 @@
+import { log } from './log.ts'
+
+/**
+ * The first Ctrl-C / SIGTERM asks the work to stop at the next record and commit what it has;
+ * a second one exits at once (the open Kafka transaction is then aborted by the broker).
+ */
+export function stopOnSignals (): AbortController {
+  const controller = new AbortController()
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      log(`${sig} again: exiting now`)
+      process.exit(130)
+    }
+    log(`${sig}: finishing the current batch, then stopping (press again to exit at once)`)
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return controller
+}

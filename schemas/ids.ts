@@ -1,0 +1,28 @@
+import xxhash from 'xxhash-wasm'
+
+const { h64Raw } = await xxhash()
+const encoder = new TextEncoder()
+
+/**
+ * The URL form a document id is hashed from: scheme and host lower-cased, default port and
+ * fragment removed. Unparseable URLs are used as given, so they still get a stable id.
+ */
+export function normalizeUrlForId (url: string): string {
+  try {
+    const u = new URL(url.trim())
+    u.hash = ''
+    return u.href
+  } catch {
+    return url.trim()
+  }
+}
+
+function hex64 (bytes: Uint8Array): string {
+  return h64Raw(bytes).toString(16).padStart(16, '0')
+}
+
+/** Stable document id: xxh64 of the normalized URL, or of the content when there is no URL. */
+export function documentId (url: string | null, content: string | Uint8Array): string {
+  if (url !== null && url.trim() !== '') return hex64(encoder.encode(normalizeUrlForId(url)))
+  return 'c' + hex64(typeof content === 'string' ? encoder.encode(content) : content).slice(1)
+}
