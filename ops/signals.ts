@@ -4,7 +4,7 @@ import { log } from './log.ts'
  * The first Ctrl-C / SIGTERM asks the work to stop at the next record and commit what it has;
  * a second one exits at once (the open Kafka transaction is then aborted by the broker).
  */
-export function stopOnSignals (): AbortController {
+export function stopOnSignals (): { signal: AbortSignal, dispose: () => void } {
   const controller = new AbortController()
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
@@ -16,5 +16,12 @@ export function stopOnSignals (): AbortController {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  return controller
+  return {
+    signal: controller.signal,
+    // a process that goes on after the work (a test runner, `run`'s later stages) gets its signals back
+    dispose: () => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
 }

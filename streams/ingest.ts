@@ -34,9 +34,11 @@ export function newProgress (): IngestProgress {
  */
 export async function ingestFiles (files: readonly string[], writer: IngestWriter, opts: IngestRunOptions): Promise<IngestProgress> {
   const progress = opts.progress ?? newProgress()
+  // a function, not a narrowed property: the signal changes while we await
+  const stopped = () => opts.signal?.aborted === true
   progress.files += files.length
   for (const file of files) {
-    if (opts.signal?.aborted === true) break
+    if (stopped()) break
     const stdin = isStdin(file)
     const stat = stdin ? null : await fs.promises.stat(file)
     const cp = writer.checkpoint(file)
@@ -52,9 +54,9 @@ export async function ingestFiles (files: readonly string[], writer: IngestWrite
       last = item.end
       if (item.kind === 'record') progress.records++
       else progress.deadLetters++
-      if (opts.signal?.aborted === true) break
+      if (stopped()) break
     }
-    if (opts.signal?.aborted === true) break
+    if (stopped()) break
     if (stat !== null) writer.complete(file, stat.size, stat.mtimeMs)
     progress.filesDone++
   }

@@ -1,13 +1,8 @@
 import path from 'node:path'
 import { Argument, type Command } from 'commander'
-import { encodeDeadLetter } from '../../schemas/deadletter.ts'
 import { SluiceError } from '../../schemas/errors.ts'
 import type { RawRecord } from '../../schemas/raw-record.ts'
-import { collectingContext } from '../../streams/operator.ts'
-import { toDocuments } from '../../streams/operators/to-document.ts'
 import type { InputFormat } from '../../streams/readers/format.ts'
-import { expandInputs, readInput } from '../../streams/readers/index.ts'
-import { JsonlFileWriter } from '../../streams/sinks.ts'
 import { formatBytes, formatCount, log } from '../log.ts'
 import { startProgress } from '../progress.ts'
 import { stopOnSignals } from '../signals.ts'
@@ -26,6 +21,11 @@ export function registerApply (program: Command): void {
     .addHelpText('after', '\nExample:\n  sluice apply ingest --in ../shared/data/web/warc/dolma-sample-0000.warc.gz --out /tmp/docs.jsonl\n')
   addReaderOptions(cmd).action(async (operator: string, o: Record<string, unknown>) => {
     const config = ingestConfig(o)
+    const { encodeDeadLetter } = await import('../../schemas/deadletter.ts')
+    const { collectingContext } = await import('../../streams/operator.ts')
+    const { toDocuments } = await import('../../streams/operators/to-document.ts')
+    const { expandInputs, readInput } = await import('../../streams/readers/index.ts')
+    const { JsonlFileWriter } = await import('../../streams/sinks.ts')
     const files = expandInputs(o.in as string[])
     const outPath = path.resolve(o.out as string)
     const deadPath = path.resolve((o.deadletter as string | undefined) ?? outPath.replace(/(\.jsonl)?$/, '.deadletter.jsonl'))
@@ -59,6 +59,7 @@ export function registerApply (program: Command): void {
       throw err
     } finally {
       bar.stop()
+      abort.dispose()
     }
     log(`apply ${operator}: ${formatCount(out.lines)} docs to ${outPath}, ${formatCount(dead.lines)} dead-lettered to ${deadPath} ` +
       `(${formatBytes(bytes)} from ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s)`)

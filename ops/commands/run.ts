@@ -1,9 +1,7 @@
 import type { Command } from 'commander'
 import { SluiceError } from '../../schemas/errors.ts'
 import type { InputFormat } from '../../streams/readers/format.ts'
-import { resolveBrokers } from '../connect.ts'
 import { log } from '../log.ts'
-import { runIngest, summaryLine } from './ingest.ts'
 import { addConnectionOptions, addIngestOptions, addTopicOptions, ingestConfig, topicsConfig } from './options.ts'
 
 export function registerRun (program: Command): void {
@@ -16,6 +14,8 @@ export function registerRun (program: Command): void {
       if (inputs.length === 0) throw new SluiceError('config', 'give the files or folders to process', { retryable: false })
       const topics = topicsConfig(o)
       const ingest = ingestConfig(o)
+      const { resolveBrokers } = await import('../connect.ts')
+      const { runIngest, summaryLine } = await import('../ingest-job.ts')
       const brokers = await resolveBrokers(o)
       log(`brokers ${brokers.join(',')}; stage 1/1: ingest -> ${topics.prefix}docs.raw`)
       const summary = await runIngest({ inputs, format: o.format as InputFormat | undefined, topics, ingest, brokers })

@@ -1,7 +1,4 @@
 import type { Command } from 'commander'
-import { kafkaClient } from '../../streams/kafka/client.ts'
-import { ensureTopics } from '../../streams/kafka/topics.ts'
-import { resolveBrokers } from '../connect.ts'
 import { addConnectionOptions, addTopicOptions, topicsConfig } from './options.ts'
 
 export function registerTopics (program: Command): void {
@@ -10,6 +7,9 @@ export function registerTopics (program: Command): void {
     .description('create the pipeline topics that are missing (workers do this implicitly)')))
     .action(async (o: Record<string, unknown>) => {
       const cfg = topicsConfig(o)
+      const { kafkaClient } = await import('../../streams/kafka/client.ts')
+      const { ensureTopics } = await import('../../streams/kafka/topics.ts')
+      const { resolveBrokers } = await import('../connect.ts')
       const brokers = await resolveBrokers(o)
       const admin = kafkaClient(brokers).admin()
       await admin.connect()

@@ -6,8 +6,12 @@ import { SluiceError } from '../../schemas/errors.ts'
 // that matter reach us as rejected promises, so only its warnings and non-retriable errors are shown.
 function logCreator () {
   return ({ namespace, level, log }: LogEntry) => {
-    const { message, retriable, ...rest } = log as LogEntry['log'] & { retriable?: boolean }
-    if (namespace === 'Connection' || retriable === true) return
+    const { message, retriable, ...rest } = log as LogEntry['log'] & { retriable?: boolean, retryCount?: number }
+    // a line with a retry count reports an attempt that is being retried
+    if (namespace === 'Connection' || retriable === true || rest.retryCount !== undefined) return
+    // Sluice's idempotent producers are transactional: a send that runs out of retries aborts its
+    // transaction, whose records readers never see, so limited retries cannot break exactly-once.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return
     if (level > logLevel.WARN && process.env.SLUICE_KAFKA_DEBUG === undefined) return
     process.stderr.write(`kafka ${namespace}: ${message} ${JSON.stringify(rest)}\n`)
   }

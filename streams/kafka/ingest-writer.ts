@@ -36,7 +36,11 @@ export class IngestWriter {
       maxInFlightRequests: 1,
       transactionalId: `sluice-ingest-${this.config.job}`,
       transactionTimeout: 60_000,
-      allowAutoTopicCreation: false
+      allowAutoTopicCreation: false,
+      // Right after a commit the coordinator is still writing markers and answers the next
+      // transaction with CONCURRENT_TRANSACTIONS for a few milliseconds; kafkajs's default 200 ms
+      // first back-off made every transaction cost at least that (12 docs/s with small batches).
+      retry: { initialRetryTime: 10, retries: 12 }
     })
     await this.producer.connect()
     this.checkpoints = await loadCheckpoints(this.kafka, this.producer, this.topics.checkpoints, this.config.job)

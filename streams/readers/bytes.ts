@@ -17,8 +17,8 @@ export async function isGzip (file: string): Promise<boolean> {
 /**
  * The bytes of an input from `start` (an offset in the decompressed stream), gunzipped
  * transparently. Plain files seek; gzip cannot seek, so it is decompressed from the start and the
- * first `start` bytes are skipped. A truncated gzip ends early instead of failing (sync flush),
- * so the format reader sees a record cut short and reports it with its offset.
+ * first `start` bytes are skipped. A truncated or corrupt gzip fails with zlib's error after the
+ * last bytes it could decode; `readInput` turns that into a dead letter at the last good offset.
  */
 export async function * inputBytes (file: string, start = 0, stdin?: NodeJS.ReadableStream): AsyncIterable<Buffer> {
   if (stdin !== undefined) {
@@ -29,7 +29,7 @@ export async function * inputBytes (file: string, start = 0, stdin?: NodeJS.Read
     yield * fs.createReadStream(file, { start, highWaterMark: CHUNK }) as AsyncIterable<Buffer>
     return
   }
-  const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: CHUNK })
+  const gunzip = zlib.createGunzip({ chunkSize: CHUNK })
   const raw = fs.createReadStream(file, { highWaterMark: CHUNK })
   raw.on('error', err => gunzip.destroy(err))
   raw.pipe(gunzip)

@@ -49,7 +49,7 @@ export async function * readInput (file: string, opts: ReadInputOptions): AsyncI
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    const code = e.code?.startsWith('Z_') === true ? 'bad_gzip' : 'io'
+    const code = e.code === 'Z_BUF_ERROR' ? 'truncated' : e.code?.startsWith('Z_') === true ? 'bad_gzip' : 'io'
     yield deadLetterAt(file, last, 0, code, `reading stopped: ${e.message}`, null)
   }
 }

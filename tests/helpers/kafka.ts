@@ -14,39 +14,48 @@ export function freshPrefix (name: string): string {
 
 export interface ReadBack { key: string, value: Buffer, partition: number, offset: string }
 
+const SENTINEL = '__readback__'
+
 /**
- * Reads every committed message of `topic` (read_committed), stopping once every partition is
- * caught up with the high watermark it had when reading started.
+ * Reads every committed message of `topic` (read_committed). It first appends a sentinel to each
+ * partition and reads until it has seen them all: offsets alone cannot say where committed data
+ * ends, because a partition's tail may be transaction markers or aborted records that a
+ * read_committed consumer never sees. Sentinels of earlier reads are skipped.
  */
 export async function readAll (kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<ReadBack[]> {
+  const nonce = `${SENTINEL}${crypto.randomUUID()}`
   const admin = kafka.admin()
   await admin.connect()
-  const ends = await admin.fetchTopicOffsets(topic)
+  const partitions = (await admin.fetchTopicOffsets(topic)).map(p => p.partition)
   await admin.disconnect()
-  const remaining = new Map(ends.filter(e => e.high !== e.low).map(e => [e.partition, Number(e.high)]))
+  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  await producer.send({ topic, acks: -1, messages: partitions.map(partition => ({ key: nonce, value: '', partition })) })
+  await producer.disconnect()
+
+  const waiting = new Set(partitions)
   const out: ReadBack[] = []
-  if (remaining.size === 0) return out
   const consumer = kafka.consumer({ groupId: `readback-${crypto.randomUUID()}`, readUncommitted: false })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   let finish!: () => void
   const done = new Promise<void>(resolve => { finish = resolve })
-  // batches holding only transaction markers never reach eachBatch, but do end with this event
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    if (Number(payload.lastOffset) + 1 >= (remaining.get(payload.partition) ?? 0)) remaining.delete(payload.partition)
-    if (remaining.size === 0) finish()
-  })
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) out.push({ key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset })
+      for (const m of batch.messages) {
+        const key = m.key?.toString() ?? ''
+        if (key === nonce) waiting.delete(batch.partition)
+        else if (!key.startsWith(SENTINEL)) out.push({ key, value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset })
+      }
+      if (waiting.size === 0) finish()
     }
   })
   const timer = setTimeout(finish, timeoutMs)
   await done
   clearTimeout(timer)
   await consumer.disconnect()
-  if (remaining.size > 0) throw new Error(`readAll(${topic}): partitions ${[...remaining.keys()].join(',')} not caught up in ${timeoutMs} ms`)
+  if (waiting.size > 0) throw new Error(`readAll(${topic}): partitions ${[...waiting].join(',')} not read to the end in ${timeoutMs} ms`)
   return out
 }
 
