@@ -25,6 +25,8 @@ export interface IngestJob {
   brokers: string[]
   pollMs?: number
   settleMs?: number
+  /** Stops the job like Ctrl-C does (for callers that embed it). */
+  signal?: AbortSignal
 }
 
 /** Ensures topics, then ingests the inputs (or follows folders) with progress and a clean stop. */
@@ -40,7 +42,7 @@ export async function runIngest (job: IngestJob): Promise<IngestSummary> {
   }
   const names = topicNames(job.topics)
   const writer = new IngestWriter(kafka, { raw: names.raw, deadletter: names.deadletter, checkpoints: checkpointTopic(job.topics) }, job.ingest)
-  const abort = stopOnSignals()
+  const abort = stopOnSignals(job.signal)
   const progress = newProgress()
   const started = Date.now()
   await writer.open()

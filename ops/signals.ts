@@ -4,8 +4,9 @@ import { log } from './log.ts'
  * The first Ctrl-C / SIGTERM asks the work to stop at the next record and commit what it has;
  * a second one exits at once (the open Kafka transaction is then aborted by the broker).
  */
-export function stopOnSignals (): { signal: AbortSignal, dispose: () => void } {
+export function stopOnSignals (also?: AbortSignal): { signal: AbortSignal, dispose: () => void } {
   const controller = new AbortController()
+  also?.addEventListener('abort', () => controller.abort(), { once: true })
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       log(`${sig} again: exiting now`)

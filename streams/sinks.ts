@@ -16,9 +16,9 @@ export class JsonlFileWriter {
     this.stream = fs.createWriteStream(this.tmp)
   }
 
-  async write (line: string | Buffer): Promise<void> {
+  async write (line: string): Promise<void> {
     this.lines++
-    if (!this.stream.write(line) || !this.stream.write('\n')) await once(this.stream, 'drain')
+    if (!this.stream.write(line + '\n')) await once(this.stream, 'drain')
   }
 
   async close (): Promise<void> {

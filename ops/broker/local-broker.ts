@@ -7,6 +7,7 @@ import { SluiceError } from '../../schemas/errors.ts'
 import { brokersAnswer } from '../../streams/kafka/client.ts'
 import { ensureKafkaJars, KAFKA_VERSION } from './install.ts'
 import { freePort, portIsFree } from './ports.ts'
+import { requireProgram } from './java.ts'
 
 /** What `sluice kafka up` leaves in `<home>/broker/state.json` for later commands to find. */
 export interface BrokerState {
@@ -134,6 +135,7 @@ export async function brokerUp (opts: BrokerOptions): Promise<{ state: BrokerSta
     await waitReady(existing, opts.readyTimeoutMs ?? 60_000)
     return { state: existing, started: false }
   }
+  requireProgram('java', '-version')
   const libs = await ensureKafkaJars(log)
   const dir = brokerDir(opts.home)
   const dataDir = path.join(dir, 'data')

@@ -45,7 +45,7 @@ export function registerApply (program: Command): void {
           bytes += item.end - last
           last = item.end
           if (item.kind === 'record') yield item.record
-          else await dead.write(encodeDeadLetter(item.letter))
+          else await dead.write(encodeDeadLetter(item.letter).toString())
         }
       }
     }
