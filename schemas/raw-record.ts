@@ -32,22 +32,25 @@ export function payloadBytes (r: RawRecord): number {
   return (r.body?.byteLength ?? 0) + (r.text === null ? 0 : Buffer.byteLength(r.text))
 }
 
-// Kafka value layout: 'SR' magic, version byte, u32 header length, header JSON, body bytes.
-// The body travels as raw bytes because base64 inside JSON would cost a third more on the wire.
+// Kafka value layout: 'SR' magic, version byte, u32 header length, header JSON (the record with
+// `body` replaced by its byte length), body bytes. The body travels as raw bytes because base64
+// inside JSON would cost a third more on the wire.
 const MAGIC0 = 0x53
 const MAGIC1 = 0x52
 const PREFIX = 7
 
 export function encodeRawRecord (r: RawRecord): Buffer {
-  const { body, ...header } = r
-  const head = Buffer.from(JSON.stringify({ ...header, body_bytes: body === null ? null : body.byteLength }))
-  const out = Buffer.allocUnsafe(PREFIX + head.length + (body?.byteLength ?? 0))
+  const body = r.body
+  // text records (most of them) are stringified as they are, without a copy of the object
+  const head = JSON.stringify(body === null ? r : { ...r, body: body.byteLength })
+  const headBytes = Buffer.byteLength(head)
+  const out = Buffer.allocUnsafe(PREFIX + headBytes + (body?.byteLength ?? 0))
   out[0] = MAGIC0
   out[1] = MAGIC1
   out[2] = r.schema_version
-  out.writeUInt32BE(head.length, 3)
-  head.copy(out, PREFIX)
-  if (body !== null) out.set(body, PREFIX + head.length)
+  out.writeUInt32BE(headBytes, 3)
+  out.write(head, PREFIX)
+  if (body !== null) out.set(body, PREFIX + headBytes)
   return out
 }
 
@@ -57,7 +60,8 @@ export function decodeRawRecord (buf: Uint8Array): RawRecord {
     throw new SluiceError('bad_schema', 'not a Sluice raw record (bad magic)', { retryable: false })
   }
   const headLen = b.readUInt32BE(3)
-  const { body_bytes: bodyBytes, ...header } = JSON.parse(b.subarray(PREFIX, PREFIX + headLen).toString('utf8'))
-  const body = bodyBytes === null ? null : new Uint8Array(b.subarray(PREFIX + headLen, PREFIX + headLen + bodyBytes))
-  return rawRecordSchema.parse({ ...header, body })
+  const header = JSON.parse(b.subarray(PREFIX, PREFIX + headLen).toString('utf8'))
+  const bodyBytes: number | null = header.body
+  header.body = bodyBytes === null ? null : new Uint8Array(b.subarray(PREFIX + headLen, PREFIX + headLen + bodyBytes))
+  return rawRecordSchema.parse(header)
 }

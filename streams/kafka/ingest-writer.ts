@@ -11,6 +11,13 @@ export interface IngestTopics { raw: string, deadletter: string, checkpoints: st
 
 export interface WriterStats { records: number, deadLetters: number, bytes: number, transactions: number }
 
+interface PendingBatch {
+  raw: Message[]
+  dead: Message[]
+  checkpoints: Map<string, FileCheckpoint>
+  stats: { records: number, deadLetters: number, bytes: number }
+}
+
 /**
  * Sends documents to `docs.raw` and bad records to `docs.deadletter` in Kafka transactions that
  * also carry each file's checkpoint. A crash loses only the open transaction, which the broker
@@ -19,7 +26,9 @@ export interface WriterStats { records: number, deadLetters: number, bytes: numb
  */
 export class IngestWriter {
   private producer!: Producer
+  /** Each file's latest checkpoint: committed, in flight or queued (commits land in order). */
   private checkpoints = new Map<string, FileCheckpoint>()
+  private inFlight: Promise<void> | null = null
   private pendingRaw: Message[] = []
   private pendingDead: Message[] = []
   private pendingCheckpoints = new Map<string, FileCheckpoint>()
@@ -68,31 +77,63 @@ export class IngestWriter {
     this.pendingBytes += size
     this.pendingStats.bytes += size
     if (trackOffsets) {
-      const prev = this.pendingCheckpoints.get(file) ?? this.checkpoints.get(file)
-      this.pendingCheckpoints.set(file, { job: this.config.job, file, offset: item.end, complete: false, size: prev?.size ?? 0, mtimeMs: prev?.mtimeMs ?? 0 })
+      const prev = this.checkpoints.get(file)
+      this.queueCheckpoint({ job: this.config.job, file, offset: item.end, complete: false, size: prev?.size ?? 0, mtimeMs: prev?.mtimeMs ?? 0 })
     }
     if (this.pendingBytes >= this.config.batchBytes ||
         this.pendingRaw.length + this.pendingDead.length >= this.config.batchRecords ||
         Date.now() - this.openedAt >= this.config.lingerMs) {
-      await this.flush()
+      await this.flush(false)
     }
   }
 
   /** Records that `file` was read to its end at this size; committed with the next batch. */
   complete (file: string, size: number, mtimeMs: number): void {
-    const prev = this.pendingCheckpoints.get(file) ?? this.checkpoints.get(file)
-    this.pendingCheckpoints.set(file, { job: this.config.job, file, offset: prev?.offset ?? 0, complete: true, size, mtimeMs })
+    const prev = this.checkpoints.get(file)
+    this.queueCheckpoint({ job: this.config.job, file, offset: prev?.offset ?? 0, complete: true, size, mtimeMs })
   }
 
-  async flush (): Promise<void> {
+  private queueCheckpoint (c: FileCheckpoint): void {
+    this.pendingCheckpoints.set(c.file, c)
+    this.checkpoints.set(c.file, c)
+  }
+
+  /**
+   * Commits everything queued. The commit runs while the caller reads the next batch (one
+   * transaction in flight at most, so memory stays at two batches and commits stay in order);
+   * `wait` also waits for it, as `close` and the end of each input do.
+   */
+  async flush (wait = true): Promise<void> {
+    await this.settle()
     if (this.pendingRaw.length + this.pendingDead.length + this.pendingCheckpoints.size === 0) return
+    const batch = {
+      raw: this.pendingRaw, dead: this.pendingDead, checkpoints: this.pendingCheckpoints, stats: this.pendingStats
+    }
+    this.pendingRaw = []
+    this.pendingDead = []
+    this.pendingCheckpoints = new Map()
+    this.pendingBytes = 0
+    this.pendingStats = { records: 0, deadLetters: 0, bytes: 0 }
+    this.inFlight = this.commit(batch)
+    // a failure surfaces at the next add/flush; until then it must not count as unhandled
+    this.inFlight.catch(() => {})
+    if (wait) await this.settle()
+  }
+
+  private async settle (): Promise<void> {
+    const running = this.inFlight
+    this.inFlight = null
+    if (running !== null) await running
+  }
+
+  private async commit (batch: PendingBatch): Promise<void> {
     const compression = this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
     const topicMessages = [
-      { topic: this.topics.raw, messages: this.pendingRaw },
-      { topic: this.topics.deadletter, messages: this.pendingDead },
+      { topic: this.topics.raw, messages: batch.raw },
+      { topic: this.topics.deadletter, messages: batch.dead },
       {
         topic: this.topics.checkpoints,
-        messages: [...this.pendingCheckpoints.values()].map(c => ({ key: checkpointKey(c.job, c.file), value: JSON.stringify(c), partition: 0 }))
+        messages: [...batch.checkpoints.values()].map(c => ({ key: checkpointKey(c.job, c.file), value: JSON.stringify(c), partition: 0 }))
       }
     ].filter(t => t.messages.length > 0)
     const tx = await this.producer.transaction()
@@ -101,18 +142,12 @@ export class IngestWriter {
       await tx.commit()
     } catch (err) {
       await tx.abort().catch(() => {})
-      throw new SluiceError('kafka', `committing a batch of ${this.pendingRaw.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err })
+      throw new SluiceError('kafka', `committing a batch of ${batch.raw.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err })
     }
-    for (const [file, c] of this.pendingCheckpoints) this.checkpoints.set(file, c)
-    this.stats.records += this.pendingStats.records
-    this.stats.deadLetters += this.pendingStats.deadLetters
-    this.stats.bytes += this.pendingStats.bytes
+    this.stats.records += batch.stats.records
+    this.stats.deadLetters += batch.stats.deadLetters
+    this.stats.bytes += batch.stats.bytes
     this.stats.transactions++
-    this.pendingRaw = []
-    this.pendingDead = []
-    this.pendingCheckpoints = new Map()
-    this.pendingBytes = 0
-    this.pendingStats = { records: 0, deadLetters: 0, bytes: 0 }
   }
 
   async close (): Promise<void> {

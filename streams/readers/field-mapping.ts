@@ -6,14 +6,26 @@ import type { ErrorCode } from '../../schemas/errors.ts'
 
 export type FieldMapping = IngestConfig['jsonl']
 
+// specs are split once, not per record: this runs for every JSONL line
+const parsedSpecs = new Map<string, Array<{ path: string, keys: string[] }>>()
+
+function parseSpec (spec: string): Array<{ path: string, keys: string[] }> {
+  let parsed = parsedSpecs.get(spec)
+  if (parsed === undefined) {
+    parsed = spec.split(',').map(s => s.trim()).filter(Boolean).map(path => ({ path, keys: path.split('.') }))
+    parsedSpecs.set(spec, parsed)
+  }
+  return parsed
+}
+
 /** Each mapping entry is a comma-separated list of dotted paths; the first present value wins. */
 function pick (obj: Record<string, unknown>, spec: string): { value: unknown, path: string } | undefined {
-  for (const p of spec.split(',').map(s => s.trim()).filter(Boolean)) {
+  for (const { path, keys } of parseSpec(spec)) {
     let cur: unknown = obj
-    for (const key of p.split('.')) {
+    for (const key of keys) {
       cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined
     }
-    if (cur !== undefined && cur !== null) return { value: cur, path: p }
+    if (cur !== undefined && cur !== null) return { value: cur, path }
   }
   return undefined
 }

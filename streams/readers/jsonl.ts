@@ -1,10 +1,10 @@
+import { isUtf8 } from 'node:buffer'
 import type { FieldMapping } from './field-mapping.ts'
 import { mapObject } from './field-mapping.ts'
 import { deadLetterAt } from './dead-letter.ts'
 import type { FormatReader, ReadItem, ReadOptions } from './types.ts'
 
 const NEWLINE = 0x0a
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * JSON lines (NDJSON): one object per line. A line longer than `maxDocBytes` is skipped without
@@ -52,13 +52,12 @@ function lineItem (line: Buffer, oversize: boolean, offset: number, length: numb
   if (oversize) {
     return deadLetterAt(opts.file, offset, length, 'oversize', `line of ${length} bytes is over --max-doc-bytes ${opts.maxDocBytes}`, line)
   }
-  let text: string
-  try {
-    text = utf8.decode(line)
-  } catch {
+  // the native check plus toString is several times faster than a fatal TextDecoder per line
+  if (!isUtf8(line)) {
     const bad = firstInvalidUtf8(line)
     return deadLetterAt(opts.file, offset, length, 'bad_utf8', `invalid UTF-8 at byte ${bad} of the line`, line)
   }
+  const text = line.toString('utf8')
   if (text.trim() === '') return null
   let obj: unknown
   try {
