@@ -41,7 +41,7 @@ export async function runIngest (job: IngestJob): Promise<IngestSummary> {
     await admin.disconnect()
   }
   const names = topicNames(job.topics)
-  const writer = new IngestWriter(kafka, { raw: names.raw, deadletter: names.deadletter, checkpoints: checkpointTopic(job.topics) }, job.ingest)
+  const writer = new IngestWriter(kafka, job.brokers, { raw: names.raw, deadletter: names.deadletter, checkpoints: checkpointTopic(job.topics) }, job.ingest)
   const abort = stopOnSignals(job.signal)
   const progress = newProgress()
   const started = Date.now()

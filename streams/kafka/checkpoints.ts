@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
-import type { Kafka, Producer } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
 import { SluiceError } from '../../schemas/errors.ts'
+import type { TransactionalProducer } from './tx-producer.ts'
 
 /** How far one job has read one input: written in the same Kafka transaction as the records. */
 export interface FileCheckpoint {
@@ -24,16 +25,9 @@ const sentinelKey = (job: string) => `${job}${SEP}#open`
  * with read_committed until that sentinel appears proves every earlier committed checkpoint was
  * seen, without guessing where the end of the topic is.
  */
-export async function loadCheckpoints (kafka: Kafka, producer: Producer, topic: string, job: string): Promise<Map<string, FileCheckpoint>> {
+export async function loadCheckpoints (kafka: Kafka, producer: TransactionalProducer, topic: string, job: string): Promise<Map<string, FileCheckpoint>> {
   const nonce = crypto.randomUUID()
-  const tx = await producer.transaction()
-  try {
-    await tx.send({ topic, messages: [{ key: sentinelKey(job), value: nonce, partition: 0 }] })
-    await tx.commit()
-  } catch (err) {
-    await tx.abort().catch(() => {})
-    throw err
-  }
+  await producer.commit([{ topic, key: sentinelKey(job), value: Buffer.from(nonce), partition: 0 }])
   const found = new Map<string, FileCheckpoint>()
   let sawSentinel = false
   const consumer = kafka.consumer({ groupId: `sluice-checkpoints-${nonce}`, readUncommitted: false, allowAutoTopicCreation: false })

@@ -1,19 +1,21 @@
-import type { Kafka, Message, Producer } from 'kafkajs'
-import { CompressionTypes } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
 import type { IngestConfig } from '../../schemas/config.ts'
 import { deadLetterKey, encodeDeadLetter } from '../../schemas/deadletter.ts'
-import { SluiceError } from '../../schemas/errors.ts'
 import { encodeRawRecord } from '../../schemas/raw-record.ts'
 import type { ReadItem } from '../readers/types.ts'
 import { checkpointKey, loadCheckpoints, type FileCheckpoint } from './checkpoints.ts'
+import { kafkaHeaders, openTransactionalProducer, type OutgoingMessage, type TransactionalProducer } from './tx-producer.ts'
+
+const RAW_HEADERS = kafkaHeaders({ 'sluice.schema': 'raw_record.v1' })
+const DEAD_LETTER_HEADERS = kafkaHeaders({ 'sluice.schema': 'deadletter.v1' })
 
 export interface IngestTopics { raw: string, deadletter: string, checkpoints: string }
 
 export interface WriterStats { records: number, deadLetters: number, bytes: number, transactions: number }
 
 interface PendingBatch {
-  raw: Message[]
-  dead: Message[]
+  raw: OutgoingMessage[]
+  dead: OutgoingMessage[]
   checkpoints: Map<string, FileCheckpoint>
   stats: { records: number, deadLetters: number, bytes: number }
 }
@@ -25,33 +27,23 @@ interface PendingBatch {
  * for consumers that read committed data.
  */
 export class IngestWriter {
-  private producer!: Producer
+  private producer!: TransactionalProducer
   /** Each file's latest checkpoint: committed, in flight or queued (commits land in order). */
   private checkpoints = new Map<string, FileCheckpoint>()
   private inFlight: Promise<void> | null = null
-  private pendingRaw: Message[] = []
-  private pendingDead: Message[] = []
+  private pendingRaw: OutgoingMessage[] = []
+  private pendingDead: OutgoingMessage[] = []
   private pendingCheckpoints = new Map<string, FileCheckpoint>()
   private pendingBytes = 0
   private openedAt = 0
   private pendingStats = { records: 0, deadLetters: 0, bytes: 0 }
   readonly stats: WriterStats = { records: 0, deadLetters: 0, bytes: 0, transactions: 0 }
 
-  constructor (private readonly kafka: Kafka, private readonly topics: IngestTopics, private readonly config: IngestConfig) {}
+  /** `kafka` reads the checkpoints back; `brokers` is for the transactional producer. */
+  constructor (private readonly kafka: Kafka, private readonly brokers: string[], private readonly topics: IngestTopics, private readonly config: IngestConfig) {}
 
   async open (): Promise<void> {
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionalId: `sluice-ingest-${this.config.job}`,
-      transactionTimeout: 60_000,
-      allowAutoTopicCreation: false,
-      // Right after a commit the coordinator is still writing markers and answers the next
-      // transaction with CONCURRENT_TRANSACTIONS for a few milliseconds; kafkajs's default 200 ms
-      // first back-off made every transaction cost at least that (12 docs/s with small batches).
-      retry: { initialRetryTime: 10, retries: 12 }
-    })
-    await this.producer.connect()
+    this.producer = openTransactionalProducer(this.brokers, `sluice-ingest-${this.config.job}`, this.config.compression)
     this.checkpoints = await loadCheckpoints(this.kafka, this.producer, this.topics.checkpoints, this.config.job)
   }
 
@@ -66,12 +58,12 @@ export class IngestWriter {
     if (item.kind === 'record') {
       const value = encodeRawRecord(item.record)
       size = value.length
-      this.pendingRaw.push({ key: item.record.id, value, headers: { 'sluice.schema': 'raw_record.v1' } })
+      this.pendingRaw.push({ topic: this.topics.raw, key: item.record.id, value, headers: RAW_HEADERS })
       this.pendingStats.records++
     } else {
       const value = encodeDeadLetter(item.letter)
       size = value.length
-      this.pendingDead.push({ key: deadLetterKey(item.letter), value, headers: { 'sluice.schema': 'deadletter.v1' } })
+      this.pendingDead.push({ topic: this.topics.deadletter, key: deadLetterKey(item.letter), value, headers: DEAD_LETTER_HEADERS })
       this.pendingStats.deadLetters++
     }
     this.pendingBytes += size
@@ -127,23 +119,10 @@ export class IngestWriter {
   }
 
   private async commit (batch: PendingBatch): Promise<void> {
-    const compression = this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
-    const topicMessages = [
-      { topic: this.topics.raw, messages: batch.raw },
-      { topic: this.topics.deadletter, messages: batch.dead },
-      {
-        topic: this.topics.checkpoints,
-        messages: [...batch.checkpoints.values()].map(c => ({ key: checkpointKey(c.job, c.file), value: JSON.stringify(c), partition: 0 }))
-      }
-    ].filter(t => t.messages.length > 0)
-    const tx = await this.producer.transaction()
-    try {
-      await tx.sendBatch({ topicMessages, compression })
-      await tx.commit()
-    } catch (err) {
-      await tx.abort().catch(() => {})
-      throw new SluiceError('kafka', `committing a batch of ${batch.raw.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err })
-    }
+    const checkpoints = [...batch.checkpoints.values()].map(c => ({
+      topic: this.topics.checkpoints, key: checkpointKey(c.job, c.file), value: Buffer.from(JSON.stringify(c)), partition: 0
+    }))
+    await this.producer.commit([...batch.raw, ...batch.dead, ...checkpoints])
     this.stats.records += batch.stats.records
     this.stats.deadLetters += batch.stats.deadLetters
     this.stats.bytes += batch.stats.bytes
@@ -154,7 +133,7 @@ export class IngestWriter {
     try {
       await this.flush()
     } finally {
-      await this.producer.disconnect()
+      await this.producer.close()
     }
   }
 }
