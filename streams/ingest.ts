@@ -48,7 +48,7 @@ export async function ingestFiles (files: readonly string[], writer: IngestWrite
     }
     progress.currentFile = file
     let last = cp?.offset ?? 0
-    for await (const item of readInput(file, { config: opts.config, startOffset: last, format: opts.format })) {
+    for await (const item of readInput(file, { config: opts.config, startOffset: last, resumeCrawlId: cp?.crawlId, format: opts.format })) {
       await writer.add(file, item, !stdin)
       progress.bytesRead += Math.max(0, item.end - last)
       last = item.end

@@ -13,6 +13,8 @@ export interface FileCheckpoint {
   complete: boolean
   size: number
   mtimeMs: number
+  /** Crawl id of the last record sent, for a resumed reader that starts after the warcinfo. */
+  crawlId: string | null
 }
 
 const SEP = '\u0000'

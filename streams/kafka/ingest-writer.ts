@@ -70,7 +70,8 @@ export class IngestWriter {
     this.pendingStats.bytes += size
     if (trackOffsets) {
       const prev = this.checkpoints.get(file)
-      this.queueCheckpoint({ job: this.config.job, file, offset: item.end, complete: false, size: prev?.size ?? 0, mtimeMs: prev?.mtimeMs ?? 0 })
+      const crawlId = item.kind === 'record' ? item.record.crawl_id : prev?.crawlId ?? null
+      this.queueCheckpoint({ job: this.config.job, file, offset: item.end, complete: false, size: prev?.size ?? 0, mtimeMs: prev?.mtimeMs ?? 0, crawlId })
     }
     if (this.pendingBytes >= this.config.batchBytes ||
         this.pendingRaw.length + this.pendingDead.length >= this.config.batchRecords ||
@@ -82,7 +83,7 @@ export class IngestWriter {
   /** Records that `file` was read to its end at this size; committed with the next batch. */
   complete (file: string, size: number, mtimeMs: number): void {
     const prev = this.checkpoints.get(file)
-    this.queueCheckpoint({ job: this.config.job, file, offset: prev?.offset ?? 0, complete: true, size, mtimeMs })
+    this.queueCheckpoint({ job: this.config.job, file, offset: prev?.offset ?? 0, complete: true, size, mtimeMs, crawlId: prev?.crawlId ?? null })
   }
 
   private queueCheckpoint (c: FileCheckpoint): void {

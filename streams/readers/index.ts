@@ -13,6 +13,8 @@ export interface ReadInputOptions {
   config: IngestConfig
   /** Resume point: the `end` of the last item already ingested from this file. */
   startOffset: number
+  /** The crawl id of the last record before the resume point (see ReadOptions.resumeCrawlId). */
+  resumeCrawlId?: string | null
   /** Forces a format instead of detecting it. */
   format?: InputFormat
 }
@@ -29,7 +31,8 @@ export async function * readInput (file: string, opts: ReadInputOptions): AsyncI
     baseOffset: opts.startOffset,
     maxDocBytes: opts.config.maxDocBytes,
     source: opts.config.source ?? format,
-    crawlId: opts.config.crawlId ?? null
+    crawlId: opts.config.crawlId ?? null,
+    resumeCrawlId: opts.resumeCrawlId ?? null
   }
   if (format === 'parquet') {
     yield * readParquet(opts.config.jsonl, readOpts)

@@ -20,6 +20,11 @@ export interface ReadOptions {
   source: string
   /** Overrides the crawl id found in the input. */
   crawlId: string | null
+  /**
+   * When resuming: the crawl id in effect at `baseOffset` (a WARC's warcinfo comes before the
+   * resume point), so a restarted run labels records as the uninterrupted run did.
+   */
+  resumeCrawlId?: string | null
 }
 
 /** A format reader: bytes of one input in, records and dead letters out. Never throws for bad input. */

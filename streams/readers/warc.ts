@@ -248,7 +248,7 @@ export const readWarc: FormatReader = async function * (chunks, opts) {
 }
 
 async function * readRecords (src: ByteSource, opts: ReadOptions): AsyncGenerator<ReadItem> {
-  let infoCrawlId: string | null = null
+  let infoCrawlId: string | null = opts.resumeCrawlId ?? null
   while (await src.skipLineBreaks()) {
     const offset = src.offset
     const head = await readHeader(src)
