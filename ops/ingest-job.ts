@@ -10,6 +10,8 @@ import { rate, startProgress } from './progress.ts'
 import { stopOnSignals } from './signals.ts'
 
 export interface IngestSummary extends IngestProgress {
+  /** Stopped by a signal before the inputs were done; the same command resumes. */
+  interrupted: boolean
   seconds: number
   topic: string
   bytesSent: number
@@ -66,6 +68,7 @@ export async function runIngest (job: IngestJob): Promise<IngestSummary> {
   }
   return {
     ...progress,
+    interrupted: abort.signal.aborted && job.follow === undefined,
     seconds: (Date.now() - started) / 1000,
     topic: names.raw,
     bytesSent: writer.stats.bytes,
@@ -76,5 +79,6 @@ export async function runIngest (job: IngestJob): Promise<IngestSummary> {
 export function summaryLine (s: IngestSummary): string {
   const skipped = s.filesSkipped > 0 ? `; ${s.filesSkipped} files skipped (already ingested by this job; use --job to ingest again)` : ''
   return `ingested ${formatCount(s.records)} docs (${formatBytes(s.bytesRead)} read, ${formatBytes(s.bytesSent)} sent) from ` +
-    `${s.filesDone} files into ${s.topic} in ${s.seconds.toFixed(1)} s; ${formatCount(s.deadLetters)} dead-lettered${skipped}`
+    `${s.filesDone} files into ${s.topic} in ${s.seconds.toFixed(1)} s; ${formatCount(s.deadLetters)} dead-lettered${skipped}` +
+    (s.interrupted ? '; interrupted: run the same command again to resume where it stopped' : '')
 }
