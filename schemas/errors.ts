@@ -52,7 +52,3 @@ export function exitCodeFor (err: unknown): number {
   if (err instanceof SluiceError) return EXIT_CODES[err.code] ?? 1
   return 1
 }
-
-export function isSluiceError (err: unknown, code?: ErrorCode): err is SluiceError {
-  return err instanceof SluiceError && (code === undefined || err.code === code)
-}
