@@ -43,7 +43,8 @@ export class IngestWriter {
   constructor (private readonly kafka: Kafka, private readonly brokers: string[], private readonly topics: IngestTopics, private readonly config: IngestConfig) {}
 
   async open (): Promise<void> {
-    this.producer = openTransactionalProducer(this.brokers, `sluice-ingest-${this.config.job}`, this.config.compression)
+    // one transactional id per job and checkpoint topic: jobs of different topic prefixes never fence each other
+    this.producer = openTransactionalProducer(this.brokers, `sluice-ingest-${this.topics.checkpoints}-${this.config.job}`, this.config.compression)
     this.checkpoints = await loadCheckpoints(this.kafka, this.producer, this.topics.checkpoints, this.config.job)
   }
 

@@ -104,3 +104,15 @@ test('a second run of the same job sends nothing twice; another job sends everyt
   expect(other.records).toBe(3)
   expect((await topicContents(prefix)).raw).toHaveLength(6)
 })
+
+test('a 9 MB document fits the topic limits and arrives intact', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-big-'))
+  const text = '大'.repeat(3_000_000) + ' end'
+  fs.writeFileSync(path.join(dir, 'big.jsonl'), JSON.stringify({ text, url: 'http://big.example/1' }) + '\n')
+  const prefix = freshPrefix('big')
+  const summary = await ingestInto(prefix, [dir])
+  expect(summary.records).toBe(1)
+  const got = await topicContents(prefix)
+  expect(got.raw).toHaveLength(1)
+  expect(got.raw[0]!.record.text).toBe(text)
+})
