@@ -68,7 +68,21 @@ export const MANIFEST_LIST_SCHEMA = {
     { name: 'deleted_files_count', type: 'int', 'field-id': 506 },
     { name: 'added_rows_count', type: 'long', 'field-id': 512 },
     { name: 'existing_rows_count', type: 'long', 'field-id': 513 },
-    { name: 'deleted_rows_count', type: 'long', 'field-id': 514 }
+    { name: 'deleted_rows_count', type: 'long', 'field-id': 514 },
+    optional('partitions', 507, {
+      type: 'array',
+      'element-id': 508,
+      items: {
+        type: 'record',
+        name: 'r508',
+        fields: [
+          { name: 'contains_null', type: 'boolean', 'field-id': 509 },
+          optional('contains_nan', 518, 'boolean'),
+          optional('lower_bound', 510, 'bytes'),
+          optional('upper_bound', 511, 'bytes')
+        ]
+      }
+    })
   ]
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { readAvroFile } from '../../lake/avro/decode.ts'
 import { BLOCK_RECORDS, writeAvroFile } from '../../lake/avro/encode.ts'
+import { MANIFEST_LIST_SCHEMA } from '../../lake/iceberg/manifests.ts'
 import type { AvroSchema } from '../../lake/avro/schema.ts'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-avro-'))
@@ -58,45 +59,8 @@ const KITCHEN_RECORDS = [
   }
 ]
 
-// the Iceberg v2 manifest_file schema (spec "Manifest Lists"), field ids included
-const MANIFEST_LIST: AvroSchema = {
-  type: 'record',
-  name: 'manifest_file',
-  fields: [
-    { name: 'manifest_path', type: 'string', 'field-id': 500 },
-    { name: 'manifest_length', type: 'long', 'field-id': 501 },
-    { name: 'partition_spec_id', type: 'int', 'field-id': 502 },
-    { name: 'content', type: 'int', 'field-id': 517 },
-    { name: 'sequence_number', type: 'long', 'field-id': 515 },
-    { name: 'min_sequence_number', type: 'long', 'field-id': 516 },
-    { name: 'added_snapshot_id', type: 'long', 'field-id': 503 },
-    { name: 'added_files_count', type: 'int', 'field-id': 504 },
-    { name: 'existing_files_count', type: 'int', 'field-id': 505 },
-    { name: 'deleted_files_count', type: 'int', 'field-id': 506 },
-    { name: 'added_rows_count', type: 'long', 'field-id': 512 },
-    { name: 'existing_rows_count', type: 'long', 'field-id': 513 },
-    { name: 'deleted_rows_count', type: 'long', 'field-id': 514 },
-    {
-      name: 'partitions',
-      type: ['null', {
-        type: 'array',
-        items: {
-          type: 'record',
-          name: 'r508',
-          fields: [
-            { name: 'contains_null', type: 'boolean', 'field-id': 509 },
-            { name: 'contains_nan', type: ['null', 'boolean'], default: null, 'field-id': 518 },
-            { name: 'lower_bound', type: ['null', 'bytes'], default: null, 'field-id': 510 },
-            { name: 'upper_bound', type: ['null', 'bytes'], default: null, 'field-id': 511 }
-          ]
-        },
-        'element-id': 508
-      }],
-      default: null,
-      'field-id': 507
-    }
-  ]
-}
+// the Iceberg v2 manifest_file schema (spec "Manifest Lists") that Sluice writes, field ids included
+const MANIFEST_LIST = MANIFEST_LIST_SCHEMA as AvroSchema
 
 // Iceberg snapshot ids are random positive longs, mostly beyond 2^53
 const MANIFEST_LIST_RECORDS = Array.from({ length: 40 }, (_, i) => ({
