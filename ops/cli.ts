@@ -4,6 +4,7 @@ import { registerApply } from './commands/apply.ts'
 import { registerIngest } from './commands/ingest.ts'
 import { registerKafka } from './commands/kafka.ts'
 import { registerRun } from './commands/run.ts'
+import { registerSql } from './commands/sql.ts'
 import { registerTopics } from './commands/topics.ts'
 
 export function buildProgram (): Command {
@@ -15,6 +16,7 @@ export function buildProgram (): Command {
   registerRun(program)
   registerIngest(program)
   registerApply(program)
+  registerSql(program)
   registerTopics(program)
   registerKafka(program)
   return program

@@ -6,7 +6,7 @@ const DUCK_TYPES: Record<string, string> = {
   string: 'VARCHAR', boolean: 'BOOLEAN', binary: 'BLOB', double: 'DOUBLE', timestamptz: 'TIMESTAMPTZ', long: 'BIGINT', int: 'INTEGER'
 }
 
-function duckType (t: IcebergType): string {
+export function duckType (t: IcebergType): string {
   if (typeof t === 'string') return DUCK_TYPES[t]!
   return `STRUCT(${t.fields.map(f => `"${f.name}" ${duckType(f.type)}`).join(', ')})`
 }
@@ -18,7 +18,7 @@ function fieldIds (fields: IcebergField[]): string {
     : `"${f.name}": {__duckdb_field_id: ${f.id}, ${fieldIds(f.type.fields).slice(1, -1)}}`).join(', ')}}`
 }
 
-const quote = (s: string) => `'${s.replace(/'/g, "''")}'`
+export const quote = (s: string) => `'${s.replace(/'/g, "''")}'`
 
 export interface WrittenFile { path: string, recordCount: number, fileSizeInBytes: number }
 

@@ -2,53 +2,11 @@ import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import zlib from 'node:zlib'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { expect, test } from 'vitest'
-import { documentSchema, type Document } from '../../schemas/document.ts'
-import { IcebergTable, type DataFileEntry } from '../../lake/iceberg/table.ts'
-import { writeParquet } from '../../lake/iceberg/parquet.ts'
-import { icebergSchema } from '../../lake/iceberg/schema.ts'
-import type { PartitionSpec } from '../../lake/iceberg/metadata.ts'
-import { rawToDocument } from '../../streams/operators/to-document.ts'
-import { documentId } from '../../schemas/ids.ts'
+import { IcebergTable } from '../../lake/iceberg/table.ts'
+import { appendDocs, docs, schema, spec } from '../helpers/lake.ts'
 import { SHARED } from '../helpers/readers.ts'
-
-const schema = icebergSchema(documentSchema.arrowSchema())
-const fieldId = (name: string) => schema.fields.find(f => f.name === name)!.id
-const spec: PartitionSpec = {
-  'spec-id': 0,
-  fields: [
-    { name: 'lang', transform: 'identity', 'source-id': fieldId('lang'), 'field-id': 1000 },
-    { name: 'ingested_at_day', transform: 'day', 'source-id': fieldId('ingested_at'), 'field-id': 1001 }
-  ]
-}
-
-function docs (file: string, lang: string, field: string): Document[] {
-  const text = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8')
-  return text.split('\n').filter(l => l.trim() !== '').slice(0, 40).map((line, i) => {
-    const t = field === '' ? line : JSON.parse(line)[field]
-    return {
-      ...rawToDocument({
-        schema_version: 1, id: documentId(null, t), url: null, source: 'test', crawl_id: null, fetched_at: null, record_type: 'jsonl',
-        content_type: 'text/plain', http_status: null, http_headers: null, text: t, body: null, meta: null,
-        provenance: { file, offset: i, length: 1, topic: null, partition: null, kafka_offset: null }
-      }, '2026-11-28T01:02:03.000Z'),
-      lang
-    }
-  })
-}
-
-const row = (d: Document) => ({ ...d, signals: JSON.stringify(d.signals), meta: d.meta === null ? null : JSON.stringify(d.meta) })
-
-async function appendDocs (table: IcebergTable, batch: Document[], lang: string): Promise<DataFileEntry> {
-  const dir = path.join(table.dataDir, `lang=${lang}`, 'ingested_at_day=2026-11-28')
-  fs.mkdirSync(dir, { recursive: true })
-  const written = await writeParquet(schema, batch.map(row), path.join(dir, `${batch[0]!.id}.parquet`))
-  const entry = { ...written, partition: { lang, ingested_at_day: Math.floor(Date.parse('2026-11-28T00:00:00Z') / 86_400_000) } }
-  table.append([entry], { 'sluice.test': lang })
-  return entry
-}
 
 function pyiceberg (metadataFile: string, snapshotId?: number): { count: number, ids: string[] } {
   const script = `
