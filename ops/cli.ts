@@ -3,6 +3,7 @@ import { exitCodeFor, SluiceError } from '../schemas/errors.ts'
 import { registerApply } from './commands/apply.ts'
 import { registerIngest } from './commands/ingest.ts'
 import { registerKafka } from './commands/kafka.ts'
+import { registerLake } from './commands/lake.ts'
 import { registerRun } from './commands/run.ts'
 import { registerSql } from './commands/sql.ts'
 import { registerTopics } from './commands/topics.ts'
@@ -17,6 +18,7 @@ export function buildProgram (): Command {
   registerIngest(program)
   registerApply(program)
   registerSql(program)
+  registerLake(program)
   registerTopics(program)
   registerKafka(program)
   return program
