@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { SluiceError } from '../../schemas/errors.ts'
-import { formatBytes, formatCount } from '../log.ts'
+import { formatBytes, formatCount, log } from '../log.ts'
+import { addConnectionOptions, addTopicOptions, topicsConfig } from './options.ts'
 
 async function loadTable (lake: string, name: string) {
   const dir = path.join(lake, name)
@@ -16,7 +17,38 @@ async function loadTable (lake: string, name: string) {
 }
 
 export function registerLake (program: Command): void {
-  const lake = program.command('lake').description('inspect the Iceberg tables of the lake')
+  const lake = program.command('lake').description('the Iceberg tables of the lake: the Kafka sink and inspection')
+  addTopicOptions(addConnectionOptions(lake.command('sink')
+    .description('consume docs.curated into the documents table, exactly once (offsets are committed with each snapshot)')
+    .option('--lake <dir>', 'the lake folder', './lake')
+    .option('--batch-rows <n>', 'commit a snapshot at this many documents', Number, 50_000)
+    .option('--batch-ms <ms>', 'or this long after the first buffered document', Number, 10_000)
+    .option('--stop-when-idle <ms>', 'stop once no document arrived for this long (default: run until Ctrl-C)', Number)))
+    .action(async (o: Record<string, unknown>) => {
+      const topics = topicsConfig(o)
+      for (const flag of ['batchRows', 'batchMs'] as const) {
+        if (!Number.isInteger(o[flag]) || (o[flag] as number) < 1) throw new SluiceError('config', `--${flag === 'batchRows' ? 'batch-rows' : 'batch-ms'} must be a positive integer`, { retryable: false })
+      }
+      const { resolveBrokers } = await import('../connect.ts')
+      const { kafkaClient } = await import('../../streams/kafka/client.ts')
+      const { ensureTopics, topicNames } = await import('../../streams/kafka/topics.ts')
+      const { runDocumentsSink } = await import('../../lake/sink.ts')
+      const { stopOnSignals } = await import('../signals.ts')
+      const kafka = kafkaClient(await resolveBrokers(o), 'sluice-lake-sink')
+      const admin = kafka.admin()
+      await admin.connect()
+      await ensureTopics(admin, topics).finally(async () => { await admin.disconnect() })
+      const topic = topicNames(topics).curated
+      const abort = stopOnSignals()
+      const started = Date.now()
+      log(`sink: ${topic} -> ${o.lake as string}/documents`)
+      const stats = await runDocumentsSink(kafka, {
+        lakeDir: o.lake as string, topic, batchRows: o.batchRows as number, batchMs: o.batchMs as number,
+        stopWhenIdleMs: o.stopWhenIdle as number | undefined, signal: abort.signal, log
+      }).finally(() => abort.dispose())
+      log(`sink: ${formatCount(stats.rows)} documents in ${stats.snapshots} snapshots in ${((Date.now() - started) / 1000).toFixed(1)} s; ${stats.invalid} invalid skipped`)
+      process.stdout.write(JSON.stringify(stats) + '\n')
+    })
   lake.command('log')
     .description('the snapshots of a table: operation, files and rows added, totals, Kafka offsets and the rest of the summary')
     .argument('<table>', 'table name (a folder of the lake)')

@@ -1,23 +1,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { documentSchema, type Document } from '../../schemas/document.ts'
+import type { Document } from '../../schemas/document.ts'
+import { DOCUMENTS_SCHEMA, DOCUMENTS_SPEC, documentRow } from '../../lake/documents-table.ts'
 import { IcebergTable, type DataFileEntry } from '../../lake/iceberg/table.ts'
 import { writeParquet } from '../../lake/iceberg/parquet.ts'
-import { icebergSchema } from '../../lake/iceberg/schema.ts'
-import type { PartitionSpec } from '../../lake/iceberg/metadata.ts'
 import { rawToDocument } from '../../streams/operators/to-document.ts'
 import { documentId } from '../../schemas/ids.ts'
 
-export const schema = icebergSchema(documentSchema.arrowSchema())
-const fieldId = (name: string) => schema.fields.find(f => f.name === name)!.id
-export const spec: PartitionSpec = {
-  'spec-id': 0,
-  fields: [
-    { name: 'lang', transform: 'identity', 'source-id': fieldId('lang'), 'field-id': 1000 },
-    { name: 'ingested_at_day', transform: 'day', 'source-id': fieldId('ingested_at'), 'field-id': 1001 }
-  ]
-}
+export const schema = DOCUMENTS_SCHEMA
+export const spec = DOCUMENTS_SPEC
 
 export function docs (file: string, lang: string, field: string): Document[] {
   const text = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8')
@@ -34,12 +26,10 @@ export function docs (file: string, lang: string, field: string): Document[] {
   })
 }
 
-const row = (d: Document) => ({ ...d, signals: JSON.stringify(d.signals), meta: d.meta === null ? null : JSON.stringify(d.meta) })
-
 export async function appendDocs (table: IcebergTable, batch: Document[], lang: string): Promise<DataFileEntry> {
   const dir = path.join(table.dataDir, `lang=${lang}`, 'ingested_at_day=2026-11-28')
   fs.mkdirSync(dir, { recursive: true })
-  const written = await writeParquet(schema, batch.map(row), path.join(dir, `${batch[0]!.id}.parquet`))
+  const written = await writeParquet(schema, batch.map(documentRow), path.join(dir, `${batch[0]!.id}.parquet`))
   const entry = { ...written, partition: { lang, ingested_at_day: Math.floor(Date.parse('2026-11-28T00:00:00Z') / 86_400_000) } }
   table.append([entry], { 'sluice.test': lang })
   return entry

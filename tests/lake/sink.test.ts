@@ -1,0 +1,78 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect, test } from 'vitest'
+import { openDocumentsTable } from '../../lake/documents-table.ts'
+import { IcebergTable } from '../../lake/iceberg/table.ts'
+import { openLake } from '../../lake/sql.ts'
+import { topicsConfigSchema } from '../../schemas/config.ts'
+import { rawToDocument } from '../../streams/operators/to-document.ts'
+import { documentId } from '../../schemas/ids.ts'
+import { ensureTopics, topicNames } from '../../streams/kafka/topics.ts'
+import { openTransactionalProducer } from '../../streams/kafka/tx-producer.ts'
+import { startCli } from '../helpers/cli.ts'
+import { freshPrefix, testBrokers, testKafka } from '../helpers/kafka.ts'
+import { SHARED } from '../helpers/readers.ts'
+
+const DOCS = 400
+
+async function produceCurated (topic: string): Promise<string[]> {
+  const lines = zlib.gunzipSync(fs.readFileSync(`${SHARED}/web/zh/CLUECorpusSmall_sampled.txt.gz`)).toString('utf8').split('\n').filter(l => l.trim() !== '').slice(0, DOCS)
+  const producer = openTransactionalProducer(testBrokers(), `test-curated-${topic}`, 'none')
+  const ids: string[] = []
+  for (let i = 0; i < lines.length; i += 50) {
+    await producer.commit(lines.slice(i, i + 50).map((text, j) => {
+      const doc = {
+        ...rawToDocument({
+          schema_version: 1, id: `${documentId(null, text)}-${i + j}`, url: null, source: 'clue', crawl_id: null, fetched_at: null, record_type: 'jsonl',
+          content_type: 'text/plain', http_status: null, http_headers: null, text, body: null, meta: null,
+          provenance: { file: 'clue', offset: i + j, length: 1, topic: null, partition: null, kafka_offset: null }
+        }, '2026-11-28T08:00:00.000Z'),
+        lang: (i + j) % 3 === 0 ? 'en' : 'zh'
+      }
+      ids.push(doc.id)
+      return { topic, key: doc.id, value: Buffer.from(JSON.stringify(doc)) }
+    }))
+  }
+  await producer.close()
+  return ids
+}
+
+test('the sink killed mid-stream and restarted leaves every document in the table exactly once, and removes uncommitted files', async () => {
+  const prefix = freshPrefix('sink')
+  const admin = testKafka().admin()
+  await admin.connect()
+  await ensureTopics(admin, topicsConfigSchema.parse({ prefix }))
+  await admin.disconnect()
+  const topic = topicNames({ prefix }).curated
+  const ids = await produceCurated(topic)
+
+  const lake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-sink-'))
+  const table = openDocumentsTable(lake)
+  const orphan = path.join(table.dataDir, 'lang=zh', 'crashed-before-commit.parquet')
+  fs.mkdirSync(path.dirname(orphan), { recursive: true })
+  fs.writeFileSync(orphan, 'not committed')
+
+  const args = ['lake', 'sink', '--lake', lake, '--brokers', testBrokers().join(','), '--topic-prefix', prefix, '--batch-rows', '30', '--batch-ms', '200']
+  const first = startCli(args)
+  const deadline = Date.now() + 60_000
+  while (IcebergTable.load(table.dir).metadata.snapshots.length < 3 && Date.now() < deadline) await sleep(50)
+  first.child.kill('SIGKILL')
+  await first.done
+  const committedBeforeKill = Number(IcebergTable.load(table.dir).metadata.snapshots.at(-1)!.summary['total-records'])
+  expect(committedBeforeKill).toBeGreaterThan(0)
+  expect(committedBeforeKill).toBeLessThan(DOCS)
+
+  const second = await startCli([...args, '--stop-when-idle', '3000']).done
+  expect(second.code, second.stderr).toBe(0)
+  expect(fs.existsSync(orphan)).toBe(false)
+
+  const session = await openLake(lake)
+  const r = await session.connection.runAndReadAll('select count(*)::INTEGER as n, count(distinct id)::INTEGER as ids, count(*) filter (where lang = \'en\')::INTEGER as en from documents')
+  expect(r.getRowObjects()[0]).toEqual({ n: DOCS, ids: DOCS, en: Math.ceil(DOCS / 3) })
+  const all = await session.connection.runAndReadAll('select id from documents order by id')
+  expect(all.getRowObjects().map(o => o.id)).toEqual([...ids].sort())
+  session.close()
+})
