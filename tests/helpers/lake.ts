@@ -2,14 +2,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import type { Document } from '../../schemas/document.ts'
-import { DOCUMENTS_SCHEMA, DOCUMENTS_SPEC, documentRow } from '../../lake/documents-table.ts'
+import { DOCUMENTS_SCHEMA, documentRow } from '../../lake/documents-table.ts'
 import { IcebergTable, type DataFileEntry } from '../../lake/iceberg/table.ts'
 import { writeParquet } from '../../lake/iceberg/parquet.ts'
 import { rawToDocument } from '../../streams/operators/to-document.ts'
 import { documentId } from '../../schemas/ids.ts'
-
-export const schema = DOCUMENTS_SCHEMA
-export const spec = DOCUMENTS_SPEC
 
 export function docs (file: string, lang: string, field: string): Document[] {
   const text = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8')
@@ -29,7 +26,7 @@ export function docs (file: string, lang: string, field: string): Document[] {
 export async function appendDocs (table: IcebergTable, batch: Document[], lang: string): Promise<DataFileEntry> {
   const dir = path.join(table.dataDir, `lang=${lang}`, 'ingested_at_day=2026-11-28')
   fs.mkdirSync(dir, { recursive: true })
-  const written = await writeParquet(schema, batch.map(documentRow), path.join(dir, `${batch[0]!.id}.parquet`))
+  const written = await writeParquet(DOCUMENTS_SCHEMA, batch.map(documentRow), path.join(dir, `${batch[0]!.id}.parquet`))
   const entry = { ...written, partition: { lang, ingested_at_day: Math.floor(Date.parse('2026-11-28T00:00:00Z') / 86_400_000) } }
   table.append([entry], { 'sluice.test': lang })
   return entry

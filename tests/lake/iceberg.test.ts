@@ -5,7 +5,8 @@ import path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { expect, test } from 'vitest'
 import { IcebergTable } from '../../lake/iceberg/table.ts'
-import { appendDocs, docs, schema, spec } from '../helpers/lake.ts'
+import { DOCUMENTS_SCHEMA, DOCUMENTS_SPEC, openDocumentsTable } from '../../lake/documents-table.ts'
+import { appendDocs, docs } from '../helpers/lake.ts'
 import { SHARED } from '../helpers/readers.ts'
 
 function pyiceberg (metadataFile: string, snapshotId?: number): { count: number, ids: string[] } {
@@ -24,7 +25,7 @@ print(json.dumps({"count": a.num_rows, "ids": sorted(a.column("id").to_pylist())
 
 test('pyiceberg and DuckDB read exactly the rows Sluice wrote, for the current and an older snapshot', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-iceberg-'))
-  const table = IcebergTable.create(path.join(dir, 'documents'), schema, spec)
+  const table = openDocumentsTable(dir)
   const en = docs(`${SHARED}/web/en/olmo-c4-sample.02.json.gz`, 'en', 'text')
   const zh = docs(`${SHARED}/web/zh/zhwiki_sampled.txt.gz`, 'zh', '')
   await appendDocs(table, en, 'en')
@@ -53,7 +54,7 @@ test('pyiceberg and DuckDB read exactly the rows Sluice wrote, for the current a
 test('two processes committing at once never lose a commit', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-cas-'))
   const tableDir = path.join(dir, 't')
-  IcebergTable.create(tableDir, schema, spec)
+  IcebergTable.create(tableDir, DOCUMENTS_SCHEMA, DOCUMENTS_SPEC)
   const script = path.join(dir, 'writer.ts')
   fs.writeFileSync(script, `
 import { IcebergTable } from ${JSON.stringify(path.resolve('lake/iceberg/table.ts'))}

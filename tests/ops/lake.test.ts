@@ -3,14 +3,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect, test } from 'vitest'
-import { IcebergTable } from '../../lake/iceberg/table.ts'
 import { runCli } from '../helpers/cli.ts'
-import { appendDocs, docs, schema, spec } from '../helpers/lake.ts'
+import { openDocumentsTable } from '../../lake/documents-table.ts'
+import { appendDocs, docs } from '../helpers/lake.ts'
 import { SHARED } from '../helpers/readers.ts'
 
 test('sluice sql queries the current snapshot, travels by --snapshot and --as-of, binds --param, and writes csv/json/parquet', async () => {
   const lake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-lake-'))
-  const table = IcebergTable.create(path.join(lake, 'documents'), schema, spec)
+  const table = openDocumentsTable(lake)
   const en = docs(`${SHARED}/web/en/olmo-c4-sample.01.json.gz`, 'en', 'text')
   const zh = docs(`${SHARED}/web/zh/CLUECorpusSmall_sampled.txt.gz`, 'zh', '')
   await appendDocs(table, en, 'en')
@@ -53,14 +53,14 @@ test('sluice sql queries the current snapshot, travels by --snapshot and --as-of
 
 test('an empty table still has its columns', async () => {
   const lake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-lake-empty-'))
-  IcebergTable.create(path.join(lake, 'documents'), schema, spec)
+  openDocumentsTable(lake)
   const r = await runCli(['sql', 'select count(*) as n, count(text) as t from documents', '--lake', lake, '--format', 'csv'])
   expect(r.stdout).toBe('n,t\n0,0\n')
 })
 
 test('sluice lake log and describe show snapshots, summaries, schema, partitioning and files', async () => {
   const lake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-lake-log-'))
-  const table = IcebergTable.create(path.join(lake, 'documents'), schema, spec)
+  const table = openDocumentsTable(lake)
   const en = docs(`${SHARED}/web/en/olmo-c4-sample.02.json.gz`, 'en', 'text')
   await appendDocs(table, en, 'en')
   await appendDocs(table, en.slice(0, 3).map(d => ({ ...d, id: `${d.id}-again` })), 'en')
