@@ -75,7 +75,9 @@ export async function runDocumentsSink (kafka: Kafka, opts: SinkOptions): Promis
     for (const d of batch) {
       const p = documentPartition(d)
       const key = `lang=${p.lang ?? '__null__'}/ingested_at_day=${new Date(p.ingested_at_day * 86_400_000).toISOString().slice(0, 10)}`
-      groups.set(key, [...(groups.get(key) ?? []), d])
+      const group = groups.get(key)
+      if (group === undefined) groups.set(key, [d])
+      else group.push(d)
     }
     const files: DataFileEntry[] = []
     for (const [key, docs] of groups) {
