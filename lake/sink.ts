@@ -2,20 +2,24 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Kafka } from 'kafkajs'
-import { documentSchema, type Document } from '../schemas/document.ts'
-import { documentPartition, documentRow, DOCUMENTS_SCHEMA, openDocumentsTable } from './documents-table.ts'
+import { DEAD_LETTER_RAW_BYTES, decodeDeadLetter, type DeadLetter } from '../schemas/deadletter.ts'
+import { documentSchema } from '../schemas/document.ts'
+import { deadLetterRow, openDeadLetterTable } from './deadletter-table.ts'
+import { documentRow, openDocumentsTable } from './documents-table.ts'
+import { currentSnapshot } from './iceberg/metadata.ts'
+import { partitionOf } from './iceberg/partition.ts'
 import { writeParquet } from './iceberg/parquet.ts'
 import type { DataFileEntry, IcebergTable } from './iceberg/table.ts'
-
-/** Snapshot summary key holding the next Kafka offset of every partition the table covers. */
-export const OFFSETS_KEY = 'sluice.kafka-offsets'
-
-type Offsets = Record<string, Record<string, number>>
+import { acquireLock, removeOwnOrphans, SINK_FILE } from './own-files.ts'
+import { OFFSETS_KEY, snapshotOffsets } from './offsets.ts'
 
 export interface SinkOptions {
   lakeDir: string
-  topic: string
-  /** Commit a snapshot once this many documents are buffered ... */
+  /** docs.curated: documents into `documents`, those that do not fit its schema into `deadletter`. */
+  documentsTopic: string
+  /** docs.deadletter: dead letters of every stage into `deadletter`. */
+  deadletterTopic: string
+  /** Commit a snapshot once this many rows are buffered ... */
   batchRows: number
   /** ... or this long after the first buffered one. */
   batchMs: number
@@ -25,108 +29,168 @@ export interface SinkOptions {
   log?: (line: string) => void
 }
 
-export interface SinkStats { rows: number, snapshots: number, invalid: number, orphansRemoved: number }
-
-function committedOffsets (table: IcebergTable): Offsets {
-  const current = table.metadata.snapshots.find(s => s['snapshot-id'] === table.metadata['current-snapshot-id'])
-  const raw = current?.summary[OFFSETS_KEY]
-  return raw === undefined ? {} : JSON.parse(raw) as Offsets
+export interface SinkStats {
+  documents: number
+  deadLetters: number
+  /** Records of docs.curated that did not fit the documents schema (in `deadletter`, stage `lake`). */
+  rejected: number
+  snapshots: number
+  orphansRemoved: number
 }
 
-/** Parquet files under data/ that no snapshot references: what a crash between write and commit leaves. */
-function removeOrphans (table: IcebergTable): number {
-  const live = new Set(table.metadata.snapshots.flatMap(s => table.dataFiles(s).map(f => f.path)))
-  let removed = 0
-  const walk = (dir: string) => {
-    for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
-      const full = path.join(dir, e.name)
-      if (e.isDirectory()) walk(full)
-      else if (!live.has(full)) { fs.rmSync(full); removed++ }
-    }
+interface Position { topic: string, partition: number, offset: string }
+
+/** Where one message goes: a row of the topic's own table, or a dead letter for the `deadletter` table. */
+type Routed = { to: 'primary', row: Record<string, unknown> } | { to: 'rejects', row: Record<string, unknown> }
+
+interface TopicRoute {
+  topic: string
+  primary: IcebergTable
+  rejects: IcebergTable
+  route: (value: Buffer | null, at: Position) => Routed
+  /** Which count the primary rows add to. */
+  counts: 'documents' | 'deadLetters'
+}
+
+/** A record that does not fit its table, as a dead letter of the lake stage: never coerced, never lost. */
+function rejected (value: Buffer | null, at: Position, message: string): Routed {
+  const raw = value === null ? null : value.subarray(0, DEAD_LETTER_RAW_BYTES)
+  const letter: DeadLetter = {
+    schema_version: 1,
+    stage: 'lake',
+    code: 'bad_schema',
+    message,
+    at: new Date().toISOString(),
+    provenance: { file: null, offset: null, length: null, topic: at.topic, partition: at.partition, kafka_offset: Number(at.offset) },
+    raw: raw === null ? null : new Uint8Array(raw),
+    raw_truncated: value !== null && value.length > DEAD_LETTER_RAW_BYTES
   }
-  walk(table.dataDir)
-  return removed
+  return { to: 'rejects', row: deadLetterRow(letter) }
+}
+
+function routeDocument (value: Buffer | null, at: Position): Routed {
+  if (value === null) return rejected(value, at, 'empty message value')
+  let json: unknown
+  try {
+    json = JSON.parse(value.toString('utf8'))
+  } catch (err) {
+    return rejected(value, at, `not JSON: ${(err as Error).message}`)
+  }
+  const parsed = documentSchema.check(json)
+  return parsed.ok ? { to: 'primary', row: documentRow(parsed.value) } : rejected(value, at, `not a v1 document: ${parsed.message}`)
+}
+
+function routeDeadLetter (value: Buffer | null, at: Position): Routed {
+  if (value === null) return rejected(value, at, 'empty message value')
+  try {
+    return { to: 'primary', row: deadLetterRow(decodeDeadLetter(value)) }
+  } catch (err) {
+    return rejected(value, at, `not a v1 dead letter: ${(err as Error).message}`)
+  }
+}
+
+/** Writes rows into one Parquet file per partition and commits them, with the offsets they cover, as one snapshot. */
+async function commitRows (table: IcebergTable, rows: Array<Record<string, unknown>>, topic: string, covered: Record<string, number>): Promise<void> {
+  const { spec, schema } = tableLayout(table)
+  const groups = new Map<string, { values: Record<string, string | number | null>, rows: Array<Record<string, unknown>> }>()
+  for (const row of rows) {
+    const p = partitionOf(spec, schema, row)
+    const group = groups.get(p.folder)
+    if (group === undefined) groups.set(p.folder, { values: p.values, rows: [row] })
+    else group.rows.push(row)
+  }
+  const files: DataFileEntry[] = []
+  for (const [folder, group] of groups) {
+    const dir = path.join(table.dataDir, folder)
+    fs.mkdirSync(dir, { recursive: true })
+    const written = await writeParquet(schema, group.rows, path.join(dir, `sink-${crypto.randomUUID()}.parquet`))
+    files.push({ ...written, partition: group.values })
+  }
+  // offsets merge into whatever the snapshot we land on holds: another topic may share the table
+  table.commit({ add: files, summary: parent => ({ [OFFSETS_KEY]: JSON.stringify({ ...snapshotOffsets(parent), [topic]: covered }), 'sluice.source-topic': topic }) })
+}
+
+function tableLayout (table: IcebergTable) {
+  const m = table.metadata
+  return {
+    spec: m['partition-specs'].find(s => s['spec-id'] === m['default-spec-id'])!,
+    schema: m.schemas.find(s => s['schema-id'] === m['current-schema-id'])!
+  }
 }
 
 /**
- * Consumes documents from Kafka into the `documents` table, exactly once: each snapshot records
- * in its summary the next offset of every partition it covers, and a restart seeks there (and
- * skips anything below it), so the table and the offsets can never disagree. Data files a crash
- * left uncommitted are removed at start.
+ * Consumes one topic into its table, exactly once: each snapshot records in its summary the
+ * next offset of every partition it covers, a restart seeks to the primary table's offsets, and a
+ * record below the offsets of the table it routes to is already there and skipped. Rejects are
+ * committed before the primary rows of the same batch, so a crash between the two commits leaves
+ * rejects ahead, never missing.
  */
-export async function runDocumentsSink (kafka: Kafka, opts: SinkOptions): Promise<SinkStats> {
+async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, stats: SinkStats): Promise<void> {
   const log = opts.log ?? (() => {})
-  const table = openDocumentsTable(opts.lakeDir)
-  const stats: SinkStats = { rows: 0, snapshots: 0, invalid: 0, orphansRemoved: removeOrphans(table) }
-  if (stats.orphansRemoved > 0) log(`removed ${stats.orphansRemoved} data files a previous run wrote but never committed`)
-  const offsets = committedOffsets(table)
-  const next: Record<string, number> = { ...(offsets[opts.topic] ?? {}) }
-  let buffer: Document[] = []
+  const committed = {
+    primary: { ...snapshotOffsets(currentSnapshot(route.primary.metadata))[route.topic] },
+    rejects: { ...snapshotOffsets(currentSnapshot(route.rejects.metadata))[route.topic] }
+  }
+  const next: Record<string, number> = { ...committed.primary }
+  let buffer: { primary: Array<Record<string, unknown>>, rejects: Array<Record<string, unknown>> } = { primary: [], rejects: [] }
+  const buffered = () => buffer.primary.length + buffer.rejects.length
   let firstAt = 0
   let lastMessageAt = Date.now()
+  const sameTable = route.primary.dir === route.rejects.dir
 
   const commit = async () => {
-    if (buffer.length === 0) return
-    // take the batch and its offsets in the same tick, so documents arriving meanwhile wait for the next one
+    if (buffered() === 0) return
+    // take the batch and its offsets in the same tick, so records arriving meanwhile wait for the next one
     const batch = buffer
     const covered = { ...next }
-    buffer = []
-    const groups = new Map<string, Document[]>()
-    for (const d of batch) {
-      const p = documentPartition(d)
-      const key = `lang=${p.lang ?? '__null__'}/ingested_at_day=${new Date(p.ingested_at_day * 86_400_000).toISOString().slice(0, 10)}`
-      const group = groups.get(key)
-      if (group === undefined) groups.set(key, [d])
-      else group.push(d)
+    buffer = { primary: [], rejects: [] }
+    if (sameTable) {
+      await commitRows(route.primary, [...batch.rejects, ...batch.primary], route.topic, covered)
+    } else {
+      if (batch.rejects.length > 0) await commitRows(route.rejects, batch.rejects, route.topic, covered)
+      if (batch.primary.length > 0) await commitRows(route.primary, batch.primary, route.topic, covered)
     }
-    const files: DataFileEntry[] = []
-    for (const [key, docs] of groups) {
-      const dir = path.join(table.dataDir, key)
-      fs.mkdirSync(dir, { recursive: true })
-      const written = await writeParquet(DOCUMENTS_SCHEMA, docs.map(documentRow), path.join(dir, `${crypto.randomUUID()}.parquet`))
-      files.push({ ...written, partition: documentPartition(docs[0]!) })
-    }
-    table.append(files, { [OFFSETS_KEY]: JSON.stringify({ ...offsets, [opts.topic]: covered }), 'sluice.source-topic': opts.topic })
-    stats.rows += batch.length
     stats.snapshots++
+    stats[route.counts] += batch.primary.length
+    stats.rejected += batch.rejects.length
+    if (batch.rejects.length > 0) log(`${batch.rejects.length} records of ${route.topic} did not fit ${path.basename(route.primary.dir)} and went to deadletter (stage lake)`)
   }
-  // commits run one after another: the size trigger and the timer must not append concurrently
+  // commits run one after another: the size trigger and the timer must not commit concurrently
   let chain: Promise<void> = Promise.resolve()
   const flush = async () => { chain = chain.then(commit); await chain }
 
-  const consumer = kafka.consumer({ groupId: `sluice-lake-documents-${crypto.randomUUID()}`, readUncommitted: false, maxBytesPerPartition: 16 << 20 })
+  const consumer = kafka.consumer({ groupId: `sluice-lake-${crypto.randomUUID()}`, readUncommitted: false, maxBytesPerPartition: 16 << 20 })
   await consumer.connect()
-  await consumer.subscribe({ topic: opts.topic, fromBeginning: true })
+  await consumer.subscribe({ topic: route.topic, fromBeginning: true })
   let failure: unknown = null
   let finish!: () => void
   const done = new Promise<void>(resolve => { finish = resolve })
   consumer.on(consumer.events.GROUP_JOIN, () => {
-    for (const [partition, offset] of Object.entries(next)) consumer.seek({ topic: opts.topic, partition: Number(partition), offset: String(offset) })
+    for (const [partition, offset] of Object.entries(next)) consumer.seek({ topic: route.topic, partition: Number(partition), offset: String(offset) })
   })
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch, heartbeat }) => {
       for (const m of batch.messages) {
-        // below the committed offset: already in the table (a fetch that raced the seek)
-        if (Number(m.offset) < (next[batch.partition] ?? 0)) continue
+        const offset = Number(m.offset)
+        // below the primary's offset: a fetch that raced the seek
+        if (offset < (committed.primary[batch.partition] ?? 0)) continue
         lastMessageAt = Date.now()
-        const parsed = m.value === null ? null : documentSchema.check(JSON.parse(m.value.toString()))
-        if (parsed?.ok === true) {
-          if (buffer.length === 0) firstAt = Date.now()
-          buffer.push(parsed.value)
-        } else {
-          stats.invalid++
-          log(`skipped ${opts.topic}/${batch.partition}@${m.offset}: ${parsed === null ? 'empty value' : parsed.message}`)
+        const routed = route.route(m.value, { topic: route.topic, partition: batch.partition, offset: m.offset })
+        // a reject below the rejects table's offset was committed there before a crash
+        if (!(routed.to === 'rejects' && !sameTable && offset < (committed.rejects[batch.partition] ?? 0))) {
+          if (buffered() === 0) firstAt = Date.now()
+          buffer[routed.to].push(routed.row)
         }
-        next[batch.partition] = Number(m.offset) + 1
-        if (buffer.length >= opts.batchRows) await flush().catch(err => { failure = err; finish() })
+        next[batch.partition] = offset + 1
+        if (buffered() >= opts.batchRows) await flush().catch(err => { failure = err; finish() })
       }
       await heartbeat()
     }
   })
   const timer = setInterval(() => {
-    if (buffer.length > 0 && Date.now() - firstAt >= opts.batchMs) flush().catch(err => { failure = err; finish() })
-    if (opts.stopWhenIdleMs !== undefined && buffer.length === 0 && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
+    if (buffered() > 0 && Date.now() - firstAt >= opts.batchMs) flush().catch(err => { failure = err; finish() })
+    if (opts.stopWhenIdleMs !== undefined && buffered() === 0 && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
   }, 100)
   opts.signal?.addEventListener('abort', () => finish(), { once: true })
   await done
@@ -134,5 +198,27 @@ export async function runDocumentsSink (kafka: Kafka, opts: SinkOptions): Promis
   await consumer.disconnect()
   if (failure !== null) throw failure
   await flush()
-  return stats
+}
+
+/**
+ * The lake sink: docs.curated into `documents` and docs.deadletter into `deadletter`, each exactly
+ * once (see `sinkTopic`). It holds the lake's sink lock while it runs, which is what makes Parquet
+ * files of an earlier sink that no snapshot references provably orphans: they are removed at start.
+ */
+export async function runLakeSink (kafka: Kafka, opts: SinkOptions): Promise<SinkStats> {
+  const documents = openDocumentsTable(opts.lakeDir)
+  const deadletter = openDeadLetterTable(opts.lakeDir)
+  const release = acquireLock(path.join(opts.lakeDir, '.sink.lock'), 'sink')
+  try {
+    const stats: SinkStats = { documents: 0, deadLetters: 0, rejected: 0, snapshots: 0, orphansRemoved: 0 }
+    for (const table of [documents, deadletter]) stats.orphansRemoved += removeOwnOrphans(table, SINK_FILE)
+    if (stats.orphansRemoved > 0) opts.log?.(`removed ${stats.orphansRemoved} data files a previous sink wrote but never committed`)
+    await Promise.all([
+      sinkTopic(kafka, { topic: opts.documentsTopic, primary: documents, rejects: deadletter, route: routeDocument, counts: 'documents' }, opts, stats),
+      sinkTopic(kafka, { topic: opts.deadletterTopic, primary: deadletter, rejects: deadletter, route: routeDeadLetter, counts: 'deadLetters' }, opts, stats)
+    ])
+    return stats
+  } finally {
+    release()
+  }
 }

@@ -18,8 +18,9 @@ function partitionRecord (spec: PartitionSpec, schema: IcebergSchema): unknown {
   }
 }
 
-const countMap = (name: string, id: number, keyId: number, valueId: number) =>
-  optional(name, id, { type: 'array', logicalType: 'map', items: { type: 'record', name: `k${keyId}_v${valueId}`, fields: [{ name: 'key', type: 'int', 'field-id': keyId }, { name: 'value', type: 'long', 'field-id': valueId }] } })
+// Iceberg writes maps with int keys as arrays of key/value records (spec: "Avro" appendix)
+const columnMap = (name: string, id: number, keyId: number, valueId: number, valueType: 'long' | 'bytes') =>
+  optional(name, id, { type: 'array', logicalType: 'map', items: { type: 'record', name: `k${keyId}_v${valueId}`, fields: [{ name: 'key', type: 'int', 'field-id': keyId }, { name: 'value', type: valueType, 'field-id': valueId }] } })
 
 export function manifestEntrySchema (spec: PartitionSpec, schema: IcebergSchema): unknown {
   return {
@@ -43,8 +44,10 @@ export function manifestEntrySchema (spec: PartitionSpec, schema: IcebergSchema)
             { name: 'partition', type: partitionRecord(spec, schema), 'field-id': 102 },
             { name: 'record_count', type: 'long', 'field-id': 103 },
             { name: 'file_size_in_bytes', type: 'long', 'field-id': 104 },
-            countMap('value_counts', 109, 119, 120),
-            countMap('null_value_counts', 110, 121, 122)
+            columnMap('value_counts', 109, 119, 120, 'long'),
+            columnMap('null_value_counts', 110, 121, 122, 'long'),
+            columnMap('lower_bounds', 125, 126, 127, 'bytes'),
+            columnMap('upper_bounds', 128, 129, 130, 'bytes')
           ]
         }
       }
@@ -100,4 +103,24 @@ export interface ManifestListEntry {
   added_rows_count: number
   existing_rows_count: number
   deleted_rows_count: number
+}
+
+/** A manifest entry as Sluice writes and reads it (spec "Manifests": status 0 existing, 1 added, 2 deleted). */
+export interface ManifestEntry {
+  status: 0 | 1 | 2
+  snapshot_id: number | bigint | null
+  sequence_number: number | bigint | null
+  file_sequence_number: number | bigint | null
+  data_file: {
+    content: number
+    file_path: string
+    file_format: string
+    partition: Record<string, string | number | null>
+    record_count: number | bigint
+    file_size_in_bytes: number | bigint
+    value_counts: Array<{ key: number, value: number | bigint }> | null
+    null_value_counts: Array<{ key: number, value: number | bigint }> | null
+    lower_bounds: Array<{ key: number, value: Uint8Array }> | null
+    upper_bounds: Array<{ key: number, value: Uint8Array }> | null
+  }
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { readAvroFile } from '../avro/decode.ts'
 import { writeAvroFile } from '../avro/encode.ts'
-import { manifestEntrySchema, MANIFEST_LIST_SCHEMA, type ManifestListEntry } from './manifests.ts'
+import type { ColumnStats } from './column-stats.ts'
+import { manifestEntrySchema, MANIFEST_LIST_SCHEMA, type ManifestEntry, type ManifestListEntry } from './manifests.ts'
 import { currentSnapshot, type PartitionSpec, type Snapshot, type TableMetadata } from './metadata.ts'
 import { lastColumnId, type IcebergSchema } from './schema.ts'
 
@@ -13,6 +14,39 @@ export interface DataFileEntry {
   fileSizeInBytes: number
   /** Partition values by partition field name (day transforms as days since 1970-01-01). */
   partition: Record<string, string | number | null>
+  stats?: ColumnStats
+}
+
+/** A data file as a snapshot holds it: with the snapshot that added it and its data sequence number. */
+export interface LiveDataFile extends DataFileEntry {
+  addedSnapshotId: number
+  sequenceNumber: number
+}
+
+export interface CommitRequest {
+  add: DataFileEntry[]
+  /** Paths of live files this commit removes (compaction); empty for an append. */
+  remove?: string[]
+  /** Extra summary entries, computed against the snapshot the commit lands on (it may be rebased). */
+  summary?: (parent: Snapshot | undefined) => Record<string, string>
+}
+
+const toMap = <V>(m: Map<number, V> | undefined) => m === undefined ? null : [...m].map(([key, value]) => ({ key, value }))
+const fromMap = <V>(a: Array<{ key: number, value: V }> | null) => a === null ? undefined : new Map(a.map(e => [e.key, e.value]))
+
+function dataFileRecord (f: DataFileEntry): ManifestEntry['data_file'] {
+  return {
+    content: 0,
+    file_path: f.path,
+    file_format: 'PARQUET',
+    partition: f.partition,
+    record_count: f.recordCount,
+    file_size_in_bytes: f.fileSizeInBytes,
+    value_counts: toMap(f.stats?.valueCounts),
+    null_value_counts: toMap(f.stats?.nullCounts),
+    lower_bounds: toMap(f.stats?.lowerBounds),
+    upper_bounds: toMap(f.stats?.upperBounds)
+  }
 }
 
 const METADATA_FILE = /^v(\d+)\.metadata\.json$/
@@ -91,26 +125,57 @@ export class IcebergTable {
   get dataDir (): string { return path.join(this.dir, 'data') }
 
   /** The live data files of a snapshot (the current one by default), read from its manifests. */
-  dataFiles (snapshot: Snapshot | undefined = currentSnapshot(this.meta)): DataFileEntry[] {
+  dataFiles (snapshot: Snapshot | undefined = currentSnapshot(this.meta)): LiveDataFile[] {
     if (snapshot === undefined) return []
-    const files: DataFileEntry[] = []
-    for (const m of readAvroFile(fs.readFileSync(snapshot['manifest-list'])).records as ManifestListEntry[]) {
-      for (const e of readAvroFile(fs.readFileSync(m.manifest_path)).records as Array<{ status: number, data_file: { file_path: string, record_count: number, file_size_in_bytes: number, partition: Record<string, string | number | null> } }>) {
+    const files: LiveDataFile[] = []
+    for (const m of this.manifests(snapshot)) {
+      for (const e of readAvroFile(fs.readFileSync(m.manifest_path)).records as ManifestEntry[]) {
         if (e.status === 2) continue
-        files.push({ path: e.data_file.file_path, recordCount: Number(e.data_file.record_count), fileSizeInBytes: Number(e.data_file.file_size_in_bytes), partition: e.data_file.partition })
+        const d = e.data_file
+        const stats = d.value_counts === null
+          ? undefined
+          : {
+              valueCounts: fromMap(d.value_counts.map(v => ({ key: v.key, value: Number(v.value) })))!,
+              nullCounts: fromMap(d.null_value_counts?.map(v => ({ key: v.key, value: Number(v.value) })) ?? []) ?? new Map(),
+              lowerBounds: fromMap(d.lower_bounds) ?? new Map(),
+              upperBounds: fromMap(d.upper_bounds) ?? new Map()
+            }
+        files.push({
+          path: d.file_path,
+          recordCount: Number(d.record_count),
+          fileSizeInBytes: Number(d.file_size_in_bytes),
+          partition: d.partition,
+          ...(stats === undefined ? {} : { stats }),
+          // null means "inherited from the manifest", which is how an added entry is written
+          addedSnapshotId: Number(e.snapshot_id ?? m.added_snapshot_id),
+          sequenceNumber: Number(e.sequence_number ?? m.sequence_number)
+        })
       }
     }
     return files
   }
 
+  /** The manifests a snapshot's manifest list names. */
+  manifests (snapshot: Snapshot): ManifestListEntry[] {
+    return readAvroFile(fs.readFileSync(snapshot['manifest-list'])).records as ManifestListEntry[]
+  }
+
   /** Appends data files in one new snapshot; `summary` adds to its summary (e.g. Kafka offsets). */
   append (files: DataFileEntry[], summary: Record<string, string> = {}): Snapshot {
+    return this.commit({ add: files, summary: () => summary })
+  }
+
+  /**
+   * Commits one new snapshot that adds `add` and removes `remove` (an `append` when nothing is
+   * removed, a `replace` otherwise). A writer that loses the compare-and-swap reloads the winner's
+   * metadata and stages again on top of it, so concurrent commits are never lost; a removed file
+   * that another writer removed first makes the commit fail instead.
+   */
+  commit (request: CommitRequest): Snapshot {
     for (;;) {
-      const fresh = IcebergTable.load(this.dir)
-      this.meta = fresh.meta
-      this.version = fresh.version
+      this.reload()
       const written: string[] = []
-      const snapshot = this.stage(files, summary, written)
+      const snapshot = this.stage(request, written)
       const next: TableMetadata = {
         ...this.meta,
         'last-sequence-number': snapshot['sequence-number'],
@@ -131,24 +196,79 @@ export class IcebergTable {
     }
   }
 
-  private stage (files: DataFileEntry[], extra: Record<string, string>, written: string[]): Snapshot {
+  /**
+   * Drops the snapshots committed before `cutoffMs` (never the current one) from the metadata,
+   * then deletes the manifest lists, manifests and data files that only they referenced.
+   * Returns what was removed.
+   */
+  expire (cutoffMs: number): { snapshots: number, files: string[] } {
+    for (;;) {
+      this.reload()
+      const current = this.meta['current-snapshot-id']
+      const expired = this.meta.snapshots.filter(s => s['timestamp-ms'] < cutoffMs && s['snapshot-id'] !== current)
+      if (expired.length === 0) return { snapshots: 0, files: [] }
+      const gone = new Set(expired.map(s => s['snapshot-id']))
+      const kept = this.meta.snapshots.filter(s => !gone.has(s['snapshot-id']))
+      const next: TableMetadata = {
+        ...this.meta,
+        'last-updated-ms': Date.now(),
+        snapshots: kept,
+        'snapshot-log': this.meta['snapshot-log'].filter(e => !gone.has(e['snapshot-id'])),
+        'metadata-log': [...this.meta['metadata-log'], { 'timestamp-ms': this.meta['last-updated-ms'], 'metadata-file': this.metadataFile }]
+      }
+      const reachable = (snapshots: Snapshot[]) => {
+        const files = new Set<string>()
+        for (const s of snapshots) {
+          files.add(s['manifest-list'])
+          for (const m of this.manifests(s)) files.add(m.manifest_path)
+          for (const f of this.dataFiles(s)) files.add(f.path)
+        }
+        return files
+      }
+      const stillUsed = reachable(kept)
+      const candidates = [...reachable(expired)].filter(f => !stillUsed.has(f))
+      if (!this.publish(next, this.version + 1)) continue
+      this.meta = next
+      this.version++
+      for (const f of candidates) fs.rmSync(f, { force: true })
+      return { snapshots: expired.length, files: candidates }
+    }
+  }
+
+  private reload (): void {
+    const fresh = IcebergTable.load(this.dir)
+    this.meta = fresh.meta
+    this.version = fresh.version
+  }
+
+  private stage (request: CommitRequest, written: string[]): Snapshot {
     const spec = this.meta['partition-specs'].find(s => s['spec-id'] === this.meta['default-spec-id'])!
     const schema = this.meta.schemas.find(s => s['schema-id'] === this.meta['current-schema-id'])!
     const parent = currentSnapshot(this.meta)
     const snapshotId = newSnapshotId()
     const sequence = this.meta['last-sequence-number'] + 1
-    const now = Date.now()
-    const manifestPath = path.join(this.metadataDir, `${crypto.randomUUID()}-m0.avro`)
-    const manifest = writeAvroFile(manifestEntrySchema(spec, schema), files.map(f => ({
-      status: 1,
-      snapshot_id: snapshotId,
-      sequence_number: null,
-      file_sequence_number: null,
-      data_file: {
-        content: 0, file_path: f.path, file_format: 'PARQUET', partition: f.partition,
-        record_count: f.recordCount, file_size_in_bytes: f.fileSizeInBytes, value_counts: null, null_value_counts: null
+    const remove = new Set(request.remove ?? [])
+    const entries: ManifestEntry[] = request.add.map(f => ({ status: 1, snapshot_id: snapshotId, sequence_number: null, file_sequence_number: null, data_file: dataFileRecord(f) }))
+    let carried: ManifestListEntry[] = []
+    let existingFiles = 0
+    let existingRows = 0
+    const removed: LiveDataFile[] = []
+    if (remove.size === 0) {
+      // an append leaves earlier manifests as they are and only adds one
+      carried = parent === undefined ? [] : this.manifests(parent)
+    } else {
+      // a replace rewrites the whole file list into one manifest: what stays is "existing" with
+      // its original snapshot and sequence number, what goes is "deleted"
+      for (const f of this.dataFiles(parent)) {
+        const gone = remove.delete(f.path)
+        if (gone) removed.push(f)
+        else { existingFiles++; existingRows += f.recordCount }
+        entries.push({ status: gone ? 2 : 0, snapshot_id: gone ? snapshotId : f.addedSnapshotId, sequence_number: f.sequenceNumber, file_sequence_number: f.sequenceNumber, data_file: dataFileRecord(f) })
       }
-    })), {
+      if (remove.size > 0) throw new Error(`cannot remove files the table no longer has: ${[...remove].slice(0, 3).join(', ')}`)
+    }
+    const manifestPath = path.join(this.metadataDir, `${crypto.randomUUID()}-m0.avro`)
+    const manifest = writeAvroFile(manifestEntrySchema(spec, schema), entries, {
       metadata: {
         schema: JSON.stringify(schema),
         'schema-id': String(schema['schema-id']),
@@ -161,25 +281,25 @@ export class IcebergTable {
     })
     fs.writeFileSync(manifestPath, manifest)
     written.push(manifestPath)
-    const rows = files.reduce((s, f) => s + f.recordCount, 0)
-    const previous = parent === undefined ? [] : readAvroFile(fs.readFileSync(parent['manifest-list'])).records as ManifestListEntry[]
-    const entries: ManifestListEntry[] = [{
+    const addedRows = request.add.reduce((n, f) => n + f.recordCount, 0)
+    const removedRows = removed.reduce((n, f) => n + f.recordCount, 0)
+    const list: ManifestListEntry[] = [{
       manifest_path: manifestPath,
       manifest_length: manifest.length,
       partition_spec_id: spec['spec-id'],
       content: 0,
       sequence_number: sequence,
-      min_sequence_number: sequence,
+      min_sequence_number: Math.min(sequence, ...entries.filter(e => e.status === 0).map(e => Number(e.sequence_number))),
       added_snapshot_id: snapshotId,
-      added_files_count: files.length,
-      existing_files_count: 0,
-      deleted_files_count: 0,
-      added_rows_count: rows,
-      existing_rows_count: 0,
-      deleted_rows_count: 0
-    }, ...previous]
+      added_files_count: request.add.length,
+      existing_files_count: existingFiles,
+      deleted_files_count: removed.length,
+      added_rows_count: addedRows,
+      existing_rows_count: existingRows,
+      deleted_rows_count: removedRows
+    }, ...carried]
     const listPath = path.join(this.metadataDir, `snap-${snapshotId}-1-${crypto.randomUUID()}.avro`)
-    fs.writeFileSync(listPath, writeAvroFile(MANIFEST_LIST_SCHEMA, entries, {
+    fs.writeFileSync(listPath, writeAvroFile(MANIFEST_LIST_SCHEMA, list, {
       metadata: {
         'snapshot-id': String(snapshotId),
         'parent-snapshot-id': parent === undefined ? 'null' : String(parent['snapshot-id']),
@@ -189,21 +309,22 @@ export class IcebergTable {
       codec: 'deflate'
     }))
     written.push(listPath)
-    const totalRecords = Number(parent?.summary['total-records'] ?? 0) + rows
-    const totalFiles = Number(parent?.summary['total-data-files'] ?? 0) + files.length
+    const totalRecords = Number(parent?.summary['total-records'] ?? 0) + addedRows - removedRows
+    const totalFiles = Number(parent?.summary['total-data-files'] ?? 0) + request.add.length - removed.length
     return {
       'snapshot-id': snapshotId,
       ...(parent === undefined ? {} : { 'parent-snapshot-id': parent['snapshot-id'] }),
       'sequence-number': sequence,
-      'timestamp-ms': now,
+      'timestamp-ms': Date.now(),
       'manifest-list': listPath,
       summary: {
-        operation: 'append',
-        'added-data-files': String(files.length),
-        'added-records': String(rows),
+        operation: removed.length === 0 ? 'append' : 'replace',
+        'added-data-files': String(request.add.length),
+        'added-records': String(addedRows),
+        ...(removed.length === 0 ? {} : { 'deleted-data-files': String(removed.length), 'deleted-records': String(removedRows) }),
         'total-data-files': String(totalFiles),
         'total-records': String(totalRecords),
-        ...extra
+        ...request.summary?.(parent)
       },
       'schema-id': schema['schema-id']
     }

@@ -3,23 +3,42 @@ import path from 'node:path'
 import type { Command } from 'commander'
 import { SluiceError } from '../../schemas/errors.ts'
 import { formatBytes, formatCount, log } from '../log.ts'
-import { addConnectionOptions, addTopicOptions, topicsConfig } from './options.ts'
+import { addConnectionOptions, addTopicOptions, parseDuration, parseSize, topicsConfig } from './options.ts'
+
+/** Files, rows and bytes per partition, so a user sees where small files pile up. */
+function partitionLines (files: Array<{ partition: Record<string, unknown>, recordCount: number, fileSizeInBytes: number }>): string[] {
+  const byPartition = new Map<string, { files: number, rows: number, bytes: number }>()
+  for (const f of files) {
+    const key = Object.entries(f.partition).map(([k, v]) => `${k}=${String(v)}`).join('/')
+    const p = byPartition.get(key) ?? { files: 0, rows: 0, bytes: 0 }
+    byPartition.set(key, { files: p.files + 1, rows: p.rows + f.recordCount, bytes: p.bytes + f.fileSizeInBytes })
+  }
+  return [...byPartition].sort().map(([k, p]) => `  ${k}: ${p.files} files, ${formatCount(p.rows)} rows, ${formatBytes(p.bytes)}`)
+}
+
+function tableNames (lake: string): string[] {
+  return fs.existsSync(lake) ? fs.readdirSync(lake).filter(n => fs.existsSync(path.join(lake, n, 'metadata'))).sort() : []
+}
 
 async function loadTable (lake: string, name: string) {
   const dir = path.join(lake, name)
   const { IcebergTable } = await import('../../lake/iceberg/table.ts')
   const table = IcebergTable.tryLoad(dir)
   if (table === null) {
-    const present = fs.existsSync(lake) ? fs.readdirSync(lake).filter(n => fs.existsSync(path.join(lake, n, 'metadata'))) : []
-    throw new SluiceError('config', `no table ${name} in ${lake} (tables: ${present.join(', ') || 'none'})`, { retryable: false })
+    throw new SluiceError('config', `no table ${name} in ${lake} (tables: ${tableNames(lake).join(', ') || 'none'})`, { retryable: false })
   }
   return table
+}
+
+export function sinkSummary (s: { documents: number, deadLetters: number, rejected: number, snapshots: number }, seconds: number): string {
+  return `sink: ${formatCount(s.documents)} documents and ${formatCount(s.deadLetters + s.rejected)} dead letters ` +
+    `(${formatCount(s.rejected)} of them documents that did not fit the table) in ${s.snapshots} snapshots in ${seconds.toFixed(1)} s`
 }
 
 export function registerLake (program: Command): void {
   const lake = program.command('lake').description('the Iceberg tables of the lake: the Kafka sink and inspection')
   addTopicOptions(addConnectionOptions(lake.command('sink')
-    .description('consume docs.curated into the documents table, exactly once (offsets are committed with each snapshot)')
+    .description('consume docs.curated into the documents table and docs.deadletter into the deadletter table, exactly once (offsets are committed with each snapshot)')
     .option('--lake <dir>', 'the lake folder', './lake')
     .option('--batch-rows <n>', 'commit a snapshot at this many documents', Number, 50_000)
     .option('--batch-ms <ms>', 'or this long after the first buffered document', Number, 10_000)
@@ -32,21 +51,21 @@ export function registerLake (program: Command): void {
       const { resolveBrokers } = await import('../connect.ts')
       const { kafkaClient } = await import('../../streams/kafka/client.ts')
       const { ensureTopics, topicNames } = await import('../../streams/kafka/topics.ts')
-      const { runDocumentsSink } = await import('../../lake/sink.ts')
+      const { runLakeSink } = await import('../../lake/sink.ts')
       const { stopOnSignals } = await import('../signals.ts')
       const kafka = kafkaClient(await resolveBrokers(o), 'sluice-lake-sink')
       const admin = kafka.admin()
       await admin.connect()
       await ensureTopics(admin, topics).finally(async () => { await admin.disconnect() })
-      const topic = topicNames(topics).curated
+      const names = topicNames(topics)
       const abort = stopOnSignals()
       const started = Date.now()
-      log(`sink: ${topic} -> ${o.lake as string}/documents`)
-      const stats = await runDocumentsSink(kafka, {
-        lakeDir: o.lake as string, topic, batchRows: o.batchRows as number, batchMs: o.batchMs as number,
+      log(`sink: ${names.curated} -> ${o.lake as string}/documents, ${names.deadletter} -> ${o.lake as string}/deadletter`)
+      const stats = await runLakeSink(kafka, {
+        lakeDir: o.lake as string, documentsTopic: names.curated, deadletterTopic: names.deadletter, batchRows: o.batchRows as number, batchMs: o.batchMs as number,
         stopWhenIdleMs: o.stopWhenIdle as number | undefined, signal: abort.signal, log
       }).finally(() => abort.dispose())
-      log(`sink: ${formatCount(stats.rows)} documents in ${stats.snapshots} snapshots in ${((Date.now() - started) / 1000).toFixed(1)} s; ${stats.invalid} invalid skipped`)
+      log(sinkSummary(stats, (Date.now() - started) / 1000))
       process.stdout.write(JSON.stringify(stats) + '\n')
     })
   lake.command('log')
@@ -83,8 +102,50 @@ export function registerLake (program: Command): void {
         'columns:',
         ...schema.fields.map(f => `  ${String(f.id).padStart(3)} ${f.name.padEnd(16)} ${typeof f.type === 'string' ? f.type : `struct<${f.type.fields.map(c => `${c.name}: ${String(c.type)}`).join(', ')}>`}${f.required ? ' not null' : ''}`),
         `partitioned by: ${spec.fields.map(f => `${f.transform}(${schema.fields.find(s => s.id === f['source-id'])?.name ?? f['source-id']})`).join(', ') || 'nothing'}`,
-        `data files: ${formatCount(files.length)}, rows: ${formatCount(files.reduce((s, f) => s + f.recordCount, 0))}, size: ${formatBytes(files.reduce((s, f) => s + f.fileSizeInBytes, 0))}`
+        `data files: ${formatCount(files.length)}, rows: ${formatCount(files.reduce((s, f) => s + f.recordCount, 0))}, size: ${formatBytes(files.reduce((s, f) => s + f.fileSizeInBytes, 0))}`,
+        ...partitionLines(files)
       ]
+      const { inspectTableFiles } = await import('../../lake/inspect.ts')
+      const findings = inspectTableFiles(table)
+      lines.push(findings.length === 0 ? 'files: all present and well-formed; nothing foreign' : `files needing attention (${findings.length}):`)
+      for (const f of findings) lines.push(`  ${f.kind.padEnd(13)} ${path.relative(table.dir, f.path)}: ${f.detail}`)
       process.stdout.write(lines.join('\n') + '\n')
+    })
+  lake.command('compact')
+    .description('rewrite the small data files of each partition into files of about --target-size, in one new snapshot')
+    .argument('<table>', 'table name (a folder of the lake)')
+    .option('--lake <dir>', 'the lake folder', './lake')
+    .option('--target-size <size>', 'size a rewritten file aims at (e.g. 128MiB)', '128MiB')
+    .addHelpText('after', '\nOlder snapshots keep the small files for time travel; `sluice lake expire` removes them.\n\nExample:\n  sluice lake compact documents --target-size 64MiB\n')
+    .action(async (name: string, o: { lake: string, targetSize: string }) => {
+      const targetBytes = parseSize(o.targetSize)
+      if (!(targetBytes > 0)) throw new SluiceError('config', `--target-size ${o.targetSize}: not a size (e.g. 128MiB, 512k)`, { retryable: false })
+      const table = await loadTable(o.lake, name)
+      const { compactTable } = await import('../../lake/compact.ts')
+      const before = table.dataFiles().length
+      const r = await compactTable(table, { targetBytes, log })
+      log(r.snapshotId === null
+        ? `compact ${name}: nothing to do (${before} files; no partition has two or more files under ${formatBytes(Math.floor(targetBytes * 0.75))})`
+        : `compact ${name}: ${r.filesRemoved} files (${formatCount(r.rows)} rows) rewritten into ${r.filesAdded} in snapshot ${r.snapshotId}; ${before} -> ${before - r.filesRemoved + r.filesAdded} files`)
+      process.stdout.write(JSON.stringify(r) + '\n')
+    })
+  lake.command('expire')
+    .description('drop snapshots older than a duration (never the current one) and delete the files only they referenced')
+    .argument('[table]', 'table name (default: every table of the lake)')
+    .requiredOption('--older-than <duration>', 'age of the snapshots to drop, e.g. 7d, 12h, 30m')
+    .option('--lake <dir>', 'the lake folder', './lake')
+    .addHelpText('after', '\nTime travel keeps working for the snapshots that remain.\n\nExample:\n  sluice lake expire --older-than 7d\n')
+    .action(async (name: string | undefined, o: { lake: string, olderThan: string }) => {
+      const age = parseDuration(o.olderThan)
+      if (!(age >= 0)) throw new SluiceError('config', `--older-than ${o.olderThan}: not a duration (e.g. 7d, 12h, 30m, 0s)`, { retryable: false })
+      const names = name !== undefined ? [name] : tableNames(o.lake)
+      const cutoff = Date.now() - age
+      const results: Record<string, { snapshots: number, files: number }> = {}
+      for (const n of names) {
+        const r = (await loadTable(o.lake, n)).expire(cutoff)
+        results[n] = { snapshots: r.snapshots, files: r.files.length }
+        log(`expire ${n}: ${r.snapshots} snapshots older than ${new Date(cutoff).toISOString()} dropped, ${r.files.length} files deleted`)
+      }
+      process.stdout.write(JSON.stringify(results) + '\n')
     })
 }

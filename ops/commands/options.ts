@@ -17,6 +17,14 @@ export function parseSize (v: string): number {
   return Math.round(Number(m[1]) * unit)
 }
 
+/** Durations like 7d, 12h, 30m, 45s or 500ms, in milliseconds. */
+export function parseDuration (v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/i.exec(v.trim())
+  if (m === null) return NaN
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2]!.toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd' | 'w']
+  return Math.round(Number(m[1]) * unit)
+}
+
 /** Validates once, before any side effect; the error names the option to fix. */
 export function validate<T> (schema: z.ZodType<T>, value: unknown, flags: Record<string, string>): T {
   const r = schema.safeParse(value)

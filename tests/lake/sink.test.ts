@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,6 +11,7 @@ import { openLake } from '../../lake/sql.ts'
 import { topicsConfigSchema } from '../../schemas/config.ts'
 import { rawToDocument } from '../../streams/operators/to-document.ts'
 import { documentId } from '../../schemas/ids.ts'
+import { deadLetterKey, encodeDeadLetter, type DeadLetter } from '../../schemas/deadletter.ts'
 import { ensureTopics, topicNames } from '../../streams/kafka/topics.ts'
 import { openTransactionalProducer } from '../../streams/kafka/tx-producer.ts'
 import { startCli } from '../helpers/cli.ts'
@@ -35,9 +37,29 @@ async function produceCurated (topic: string): Promise<string[]> {
       ids.push(doc.id)
       return { topic, key: doc.id, value: Buffer.from(JSON.stringify(doc)) }
     }))
+    if (i === 200) {
+      // a document without text or decision: it must land in deadletter, not in documents
+      await producer.commit([{ topic, key: 'bad', value: Buffer.from(JSON.stringify({ schema_version: 1, id: 'bad', url: null })) }])
+    }
   }
   await producer.close()
   return ids
+}
+
+async function produceDeadLetters (topic: string, n: number): Promise<void> {
+  const producer = openTransactionalProducer(testBrokers(), `test-dead-${topic}`, 'none')
+  for (let i = 0; i < n; i += 10) {
+    await producer.commit(Array.from({ length: Math.min(10, n - i) }, (_, j) => {
+      const letter: DeadLetter = {
+        schema_version: 1, stage: 'ingest', code: 'bad_json', message: `line ${i + j}: not JSON`, at: '2026-11-28T08:00:00.000Z',
+        provenance: { file: '/data/in.jsonl', offset: (i + j) * 100, length: 100, topic: null, partition: null, kafka_offset: null },
+        raw: new Uint8Array([0xff, 0x00, i + j]), raw_truncated: false
+      }
+      return { topic, key: deadLetterKey(letter), value: encodeDeadLetter(letter) }
+    }))
+  }
+  await producer.commit([{ topic, key: 'garbage', value: Buffer.from('not a dead letter') }])
+  await producer.close()
 }
 
 test('the sink killed mid-stream and restarted leaves every document in the table exactly once, and removes uncommitted files', async () => {
@@ -48,12 +70,17 @@ test('the sink killed mid-stream and restarted leaves every document in the tabl
   await admin.disconnect()
   const topic = topicNames({ prefix }).curated
   const ids = await produceCurated(topic)
+  const DEAD = 40
+  await produceDeadLetters(topicNames({ prefix }).deadletter, DEAD)
 
   const lake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-sink-'))
   const table = openDocumentsTable(lake)
-  const orphan = path.join(table.dataDir, 'lang=zh', 'crashed-before-commit.parquet')
+  const orphan = path.join(table.dataDir, 'lang=zh', `sink-${crypto.randomUUID()}.parquet`)
   fs.mkdirSync(path.dirname(orphan), { recursive: true })
   fs.writeFileSync(orphan, 'not committed')
+  // not Sluice's: a sink never deletes it, however unreferenced
+  const foreign = path.join(table.dataDir, 'lang=zh', 'someone-elses.parquet')
+  fs.writeFileSync(foreign, 'foreign')
 
   const args = ['lake', 'sink', '--lake', lake, '--brokers', testBrokers().join(','), '--topic-prefix', prefix, '--batch-rows', '30', '--batch-ms', '200']
   const first = startCli(args)
@@ -68,11 +95,26 @@ test('the sink killed mid-stream and restarted leaves every document in the tabl
   const second = await startCli([...args, '--stop-when-idle', '3000']).done
   expect(second.code, second.stderr).toBe(0)
   expect(fs.existsSync(orphan)).toBe(false)
+  expect(fs.existsSync(foreign)).toBe(true)
 
   const session = await openLake(lake)
   const r = await session.connection.runAndReadAll('select count(*)::INTEGER as n, count(distinct id)::INTEGER as ids, count(*) filter (where lang = \'en\')::INTEGER as en from documents')
   expect(r.getRowObjects()[0]).toEqual({ n: DOCS, ids: DOCS, en: Math.ceil(DOCS / 3) })
   const all = await session.connection.runAndReadAll('select id from documents order by id')
   expect(all.getRowObjects().map(o => o.id)).toEqual([...ids].sort())
+  const dead = await session.connection.runAndReadAll(
+    'select stage, code, count(*)::INTEGER as n, count(distinct provenance.offset)::INTEGER as distinct_offsets from deadletter group by all order by all')
+  expect(dead.getRowObjects()).toEqual([
+    { stage: 'ingest', code: 'bad_json', n: DEAD, distinct_offsets: DEAD },
+    // the document that did not fit, and the message on docs.deadletter that was no dead letter
+    { stage: 'lake', code: 'bad_schema', n: 2, distinct_offsets: 0 }
+  ])
+  const raw = await session.connection.runAndReadAll("select hex(raw) as raw from deadletter where message = 'line 7: not JSON'")
+  expect(raw.getRowObjects()).toEqual([{ raw: 'FF0007' }])
+  const rejected = await session.connection.runAndReadAll("select provenance.topic as topic, decode(raw) as raw, message from deadletter where stage = 'lake' order by topic")
+  const rows = rejected.getRowObjects()
+  expect(rows.map(r => r.topic)).toEqual([topicNames({ prefix }).curated, topicNames({ prefix }).deadletter])
+  expect(String(rows[0]!.message)).toMatch(/not a v1 document/)
+  expect(rows[1]!.raw).toBe('not a dead letter')
   session.close()
 })
