@@ -25,8 +25,3 @@ export function openDocumentsTable (lakeDir: string): IcebergTable {
 export function documentRow (d: Document): Record<string, unknown> {
   return { ...d, signals: JSON.stringify(d.signals), meta: d.meta === null ? null : JSON.stringify(d.meta) }
 }
-
-/** Partition values of a document: its language and its ingest day (days since 1970-01-01). */
-export function documentPartition (d: Document): { lang: string | null, ingested_at_day: number } {
-  return { lang: d.lang, ingested_at_day: Math.floor(Date.parse(d.ingested_at) / 86_400_000) }
-}

@@ -6,10 +6,11 @@ import { formatBytes, formatCount, log } from '../log.ts'
 import { addConnectionOptions, addTopicOptions, parseDuration, parseSize, topicsConfig } from './options.ts'
 
 /** Files, rows and bytes per partition, so a user sees where small files pile up. */
-function partitionLines (files: Array<{ partition: Record<string, unknown>, recordCount: number, fileSizeInBytes: number }>): string[] {
+function partitionLines (dataDir: string, files: Array<{ path: string, recordCount: number, fileSizeInBytes: number }>): string[] {
   const byPartition = new Map<string, { files: number, rows: number, bytes: number }>()
   for (const f of files) {
-    const key = Object.entries(f.partition).map(([k, v]) => `${k}=${String(v)}`).join('/')
+    // the partition's folder reads better than its values (days since 1970 for a day transform)
+    const key = path.relative(dataDir, path.dirname(f.path))
     const p = byPartition.get(key) ?? { files: 0, rows: 0, bytes: 0 }
     byPartition.set(key, { files: p.files + 1, rows: p.rows + f.recordCount, bytes: p.bytes + f.fileSizeInBytes })
   }
@@ -103,7 +104,7 @@ export function registerLake (program: Command): void {
         ...schema.fields.map(f => `  ${String(f.id).padStart(3)} ${f.name.padEnd(16)} ${typeof f.type === 'string' ? f.type : `struct<${f.type.fields.map(c => `${c.name}: ${String(c.type)}`).join(', ')}>`}${f.required ? ' not null' : ''}`),
         `partitioned by: ${spec.fields.map(f => `${f.transform}(${schema.fields.find(s => s.id === f['source-id'])?.name ?? f['source-id']})`).join(', ') || 'nothing'}`,
         `data files: ${formatCount(files.length)}, rows: ${formatCount(files.reduce((s, f) => s + f.recordCount, 0))}, size: ${formatBytes(files.reduce((s, f) => s + f.fileSizeInBytes, 0))}`,
-        ...partitionLines(files)
+        ...partitionLines(table.dataDir, files)
       ]
       const { inspectTableFiles } = await import('../../lake/inspect.ts')
       const findings = inspectTableFiles(table)

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
@@ -32,3 +33,18 @@ export async function appendDocs (table: IcebergTable, batch: Document[], lang: 
   return entry
 }
 
+/** Reads a table with pyiceberg (another Iceberg implementation): a snapshot, optionally filtered (pyiceberg's row filter syntax). */
+export function pyiceberg (metadataFile: string, snapshotId?: number, rowFilter?: string): { count: number, ids: string[] } {
+  const script = `
+import json, sys
+from pyiceberg.table import StaticTable
+t = StaticTable.from_metadata(sys.argv[1])
+snapshot = int(sys.argv[2]) if sys.argv[2] != "" else None
+scan = t.scan(snapshot_id=snapshot, row_filter=sys.argv[3]) if len(sys.argv) > 3 else t.scan(snapshot_id=snapshot)
+a = scan.to_arrow()
+print(json.dumps({"count": a.num_rows, "ids": sorted(a.column("id").to_pylist())}))
+`
+  const r = spawnSync('python3', ['-c', script, metadataFile, snapshotId === undefined ? '' : String(snapshotId), ...(rowFilter === undefined ? [] : [rowFilter])], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`pyiceberg failed (is it installed? .ci/run installs pyiceberg[pyarrow]):\n${r.stderr}`)
+  return JSON.parse(r.stdout)
+}

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -6,22 +6,8 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { expect, test } from 'vitest'
 import { IcebergTable } from '../../lake/iceberg/table.ts'
 import { DOCUMENTS_SCHEMA, DOCUMENTS_SPEC, openDocumentsTable } from '../../lake/documents-table.ts'
-import { appendDocs, docs } from '../helpers/lake.ts'
+import { appendDocs, docs, pyiceberg } from '../helpers/lake.ts'
 import { SHARED } from '../helpers/readers.ts'
-
-function pyiceberg (metadataFile: string, snapshotId?: number): { count: number, ids: string[] } {
-  const script = `
-import json, sys
-from pyiceberg.table import StaticTable
-t = StaticTable.from_metadata(sys.argv[1])
-scan = t.scan(snapshot_id=int(sys.argv[2])) if len(sys.argv) > 2 else t.scan()
-a = scan.to_arrow()
-print(json.dumps({"count": a.num_rows, "ids": sorted(a.column("id").to_pylist())}))
-`
-  const r = spawnSync('python3', ['-c', script, metadataFile, ...(snapshotId === undefined ? [] : [String(snapshotId)])], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`pyiceberg failed (is it installed? .ci/run installs pyiceberg[pyarrow]):\n${r.stderr}`)
-  return JSON.parse(r.stdout)
-}
 
 test('pyiceberg and DuckDB read exactly the rows Sluice wrote, for the current and an older snapshot', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-iceberg-'))
