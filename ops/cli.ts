@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { exitCodeFor, SluiceError } from '../schemas/errors.ts'
 import { registerApply } from './commands/apply.ts'
+import { registerAudit } from './commands/audit.ts'
 import { registerIngest } from './commands/ingest.ts'
 import { registerKafka } from './commands/kafka.ts'
 import { registerLake } from './commands/lake.ts'
@@ -18,6 +19,7 @@ export function buildProgram (): Command {
   registerIngest(program)
   registerApply(program)
   registerSql(program)
+  registerAudit(program)
   registerLake(program)
   registerTopics(program)
   registerKafka(program)

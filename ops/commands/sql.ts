@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { Option, type Command } from 'commander'
 import { SluiceError } from '../../schemas/errors.ts'
+import type { TravelOptions } from '../../lake/sql.ts'
 
 const collectParam = (value: string, previous: Record<string, string>) => {
   const eq = value.indexOf('=')
@@ -20,24 +21,34 @@ function alignedTable (columns: string[], rows: unknown[][]): string {
   return [line(columns), widths.map(w => '-'.repeat(w)).join('-+-'), ...cells.map(line)].join('\n') + '\n'
 }
 
-export function registerSql (program: Command): void {
-  program.command('sql')
-    .description('query the lake with DuckDB: each table is a view over its current (or chosen) snapshot')
-    .argument('<query>', 'SQL; user values go in as $name parameters with --param name=value')
-    .option('--lake <dir>', 'the lake folder', './lake')
+/** `--snapshot` / `--as-of` (shared by the commands that read the lake), checked before any side effect. */
+export function addTravelOptions (cmd: Command): Command {
+  return cmd
     .option('--snapshot <id>', 'read the table that has this snapshot as of it', Number)
     .option('--as-of <time>', 'read every table as it was at this time (ISO-8601)')
+}
+
+export function travelOptions (o: { snapshot?: number, asOf?: string }): TravelOptions {
+  if (o.snapshot !== undefined && !Number.isSafeInteger(o.snapshot)) throw new SluiceError('config', '--snapshot must be a snapshot id (an integer)', { retryable: false })
+  const asOf = o.asOf === undefined ? undefined : new Date(o.asOf)
+  if (asOf !== undefined && Number.isNaN(asOf.getTime())) throw new SluiceError('config', `--as-of ${o.asOf}: not a time (use ISO-8601, e.g. 2026-11-28T10:00:00Z)`, { retryable: false })
+  return { snapshotId: o.snapshot, asOf }
+}
+
+export function registerSql (program: Command): void {
+  addTravelOptions(program.command('sql')
+    .description('query the lake with DuckDB: each table is a view over its current (or chosen) snapshot')
+    .argument('<query>', 'SQL; user values go in as $name parameters with --param name=value')
+    .option('--lake <dir>', 'the lake folder', './lake'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'parquet']).default('table'))
     .option('--out <file>', 'write the result here instead of stdout (required for parquet)')
     .option('--param <name=value>', 'a named query parameter, repeatable', collectParam, {})
     .addHelpText('after', '\nExamples:\n  sluice sql "select lang, decision, count(*) from documents group by all"\n  sluice sql "select * from documents where id = $id" --param id=0a1b2c3d4e5f6789 --format json\n')
     .action(async (query: string, o: { lake: string, snapshot?: number, asOf?: string, format: string, out?: string, param: Record<string, string> }) => {
-      if (o.snapshot !== undefined && !Number.isSafeInteger(o.snapshot)) throw new SluiceError('config', '--snapshot must be a snapshot id (an integer)', { retryable: false })
-      const asOf = o.asOf === undefined ? undefined : new Date(o.asOf)
-      if (asOf !== undefined && Number.isNaN(asOf.getTime())) throw new SluiceError('config', `--as-of ${o.asOf}: not a time (use ISO-8601, e.g. 2026-11-28T10:00:00Z)`, { retryable: false })
+      const travel = travelOptions(o)
       if (o.format === 'parquet' && o.out === undefined) throw new SluiceError('config', '--format parquet needs --out <file>', { retryable: false })
       const { openLake } = await import('../../lake/sql.ts')
-      const lake = await openLake(o.lake, { snapshotId: o.snapshot, asOf })
+      const lake = await openLake(o.lake, travel)
       try {
         if (o.format === 'parquet') {
           const { quote } = await import('../../lake/iceberg/parquet.ts')
