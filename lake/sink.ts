@@ -10,6 +10,7 @@ import { currentSnapshot } from './iceberg/metadata.ts'
 import { partitionOf } from './iceberg/partition.ts'
 import { writeParquet } from './iceberg/parquet.ts'
 import type { DataFileEntry, IcebergTable } from './iceberg/table.ts'
+import { consumeFrom } from '../streams/kafka/consume.ts'
 import { acquireLock, removeOwnOrphans, SINK_FILE } from './own-files.ts'
 import { OFFSETS_KEY, snapshotOffsets } from './offsets.ts'
 
@@ -135,7 +136,6 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
   let buffer: { primary: Array<Record<string, unknown>>, rejects: Array<Record<string, unknown>> } = { primary: [], rejects: [] }
   const buffered = () => buffer.primary.length + buffer.rejects.length
   let firstAt = 0
-  let lastMessageAt = Date.now()
   const sameTable = route.primary.dir === route.rejects.dir
 
   const commit = async () => {
@@ -159,44 +159,28 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
   let chain: Promise<void> = Promise.resolve()
   const flush = async () => { chain = chain.then(commit); await chain }
 
-  const consumer = kafka.consumer({ groupId: `sluice-lake-${crypto.randomUUID()}`, readUncommitted: false, maxBytesPerPartition: 16 << 20 })
-  await consumer.connect()
-  await consumer.subscribe({ topic: route.topic, fromBeginning: true })
-  let failure: unknown = null
-  let finish!: () => void
-  const done = new Promise<void>(resolve => { finish = resolve })
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    for (const [partition, offset] of Object.entries(next)) consumer.seek({ topic: route.topic, partition: Number(partition), offset: String(offset) })
-  })
-  await consumer.run({
-    autoCommit: false,
-    eachBatch: async ({ batch, heartbeat }) => {
-      for (const m of batch.messages) {
+  await consumeFrom(kafka, {
+    topic: route.topic,
+    group: 'sluice-lake',
+    from: committed.primary,
+    busy: () => buffered() > 0,
+    stopWhenIdleMs: opts.stopWhenIdleMs,
+    signal: opts.signal,
+    onTick: async () => { if (buffered() > 0 && Date.now() - firstAt >= opts.batchMs) await flush() },
+    onBatch: async (partition, messages) => {
+      for (const m of messages) {
         const offset = Number(m.offset)
-        // below the primary's offset: a fetch that raced the seek
-        if (offset < (committed.primary[batch.partition] ?? 0)) continue
-        lastMessageAt = Date.now()
-        const routed = route.route(m.value, { topic: route.topic, partition: batch.partition, offset: m.offset })
+        const routed = route.route(m.value, { topic: route.topic, partition, offset: m.offset })
         // a reject below the rejects table's offset was committed there before a crash
-        if (!(routed.to === 'rejects' && !sameTable && offset < (committed.rejects[batch.partition] ?? 0))) {
+        if (!(routed.to === 'rejects' && !sameTable && offset < (committed.rejects[partition] ?? 0))) {
           if (buffered() === 0) firstAt = Date.now()
           buffer[routed.to].push(routed.row)
         }
-        next[batch.partition] = offset + 1
-        if (buffered() >= opts.batchRows) await flush().catch(err => { failure = err; finish() })
+        next[partition] = offset + 1
+        if (buffered() >= opts.batchRows) await flush()
       }
-      await heartbeat()
     }
   })
-  const timer = setInterval(() => {
-    if (buffered() > 0 && Date.now() - firstAt >= opts.batchMs) flush().catch(err => { failure = err; finish() })
-    if (opts.stopWhenIdleMs !== undefined && buffered() === 0 && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
-  }, 100)
-  opts.signal?.addEventListener('abort', () => finish(), { once: true })
-  await done
-  clearInterval(timer)
-  await consumer.disconnect()
-  if (failure !== null) throw failure
   await flush()
 }
 

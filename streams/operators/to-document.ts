@@ -41,10 +41,14 @@ export function rawToDocument (raw: RawRecord, ingestedAt: string): Document {
   }
 }
 
-/** The `ingest` operator: parses raw records into documents. Stateless; drops nothing. */
-export function toDocuments (opts: { now?: () => string } = {}): Operator<RawRecord, Document> {
-  const now = opts.now ?? (() => new Date().toISOString())
+/**
+ * The `ingest` operator: parses raw records into documents. Stateless; drops nothing.
+ * `ingestedAt` gives a record's ingest time (in a stage worker: its Kafka timestamp, so a replay
+ * after a crash produces the same document); by default, now.
+ */
+export function toDocuments (opts: { ingestedAt?: (raw: RawRecord) => string } = {}): Operator<RawRecord, Document> {
+  const ingestedAt = opts.ingestedAt ?? (() => new Date().toISOString())
   return counted(async function * (records) {
-    for await (const raw of records) yield rawToDocument(raw, now())
+    for await (const raw of records) yield rawToDocument(raw, ingestedAt(raw))
   })
 }

@@ -1,19 +1,42 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { expect, test } from 'vitest'
 import { runCli } from '../helpers/cli.ts'
 import { expectedItems, topicContents } from '../helpers/ingest.ts'
 import { freshPrefix, testBrokers } from '../helpers/kafka.ts'
 import { SHARED } from '../helpers/readers.ts'
 
-test('run: the main job creates the topics, ingests and prints a summary whose counts match docs.raw', async () => {
+test('run: the main job ingests, carries every record into the lake and prints a summary and an audit that match', async () => {
   const inputs = [`${SHARED}/web/warc`, `${SHARED}/web/en/olmo-c4-sample.01.json.gz`]
   const prefix = freshPrefix('run')
-  const r = await runCli(['run', ...inputs, '--brokers', testBrokers().join(','), '--topic-prefix', prefix])
+  const lake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-run-'))
+  const args = ['run', ...inputs, '--brokers', testBrokers().join(','), '--topic-prefix', prefix, '--lake', lake, '--idle-ms', '1500']
+  const r = await runCli(args)
   expect(r.code, r.stderr).toBe(0)
-  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!).stages.ingest
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
   const got = await topicContents(prefix)
   const expected = await expectedItems(inputs)
-  expect(summary.records).toBe(got.raw.length)
-  expect(summary.deadLetters).toBe(got.dead.length)
+  expect(out.stages.ingest.records).toBe(got.raw.length)
+  expect(out.stages.ingest.deadLetters).toBe(got.dead.length)
   expect(got.raw).toHaveLength(expected.records.length)
   expect(r.stderr).toMatch(new RegExp(`ingested ${expected.records.length} docs .* into ${prefix.replace(/\./g, '\\.')}docs\\.raw`))
+
+  // every raw record is one document in the lake, every dead letter one row of deadletter
+  expect(out.stages.document).toMatchObject({ received: got.raw.length, sent: got.raw.length, deadLetters: 0 })
+  expect(out.stages.lake).toMatchObject({ documents: got.raw.length, deadLetters: got.dead.length, rejected: 0 })
+  const count = await runCli(['sql', 'select count(*) as n, count(distinct id) as ids from documents', '--lake', lake, '--format', 'csv'])
+  expect(count.stdout).toBe(`n,ids\n${got.raw.length},${new Set(got.raw.map(x => x.record.id)).size}\n`)
+  const dead = await runCli(['sql', 'select count(*) as n from deadletter', '--lake', lake, '--format', 'csv'])
+  expect(dead.stdout).toBe(`n\n${got.dead.length}\n`)
+  expect(out.audit.totals).toMatchObject({ documents: got.raw.length, deadLetters: got.dead.length })
+  expect(r.stderr).toContain(`audit of ${lake}`)
+
+  // a second run of the same command finds everything done and changes nothing in the lake
+  const again = await runCli(args)
+  expect(again.code, again.stderr).toBe(0)
+  const second = JSON.parse(again.stdout.trim().split('\n').pop()!)
+  expect(second.stages.ingest.records).toBe(0)
+  expect(second.stages.lake.documents).toBe(0)
+  expect(second.audit.totals.documents).toBe(got.raw.length)
 })
