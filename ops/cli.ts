@@ -8,6 +8,7 @@ import { registerLake } from './commands/lake.ts'
 import { registerRun } from './commands/run.ts'
 import { registerSql } from './commands/sql.ts'
 import { registerTopics } from './commands/topics.ts'
+import { registerWorker } from './commands/worker.ts'
 
 export function buildProgram (): Command {
   const program = new Command('sluice')
@@ -17,6 +18,7 @@ export function buildProgram (): Command {
     .exitOverride()
   registerRun(program)
   registerIngest(program)
+  registerWorker(program)
   registerApply(program)
   registerSql(program)
   registerAudit(program)

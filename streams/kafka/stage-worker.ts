@@ -24,6 +24,8 @@ export interface StageTopics { from: string, to: string, deadletter: string, che
 export interface StageOptions {
   brokers: string[]
   compression: 'none' | 'gzip'
+  /** Input records per transaction at most (a fetched batch is split): bounds memory and the work a crash repeats. */
+  maxBatchRecords?: number
   stopWhenIdleMs?: number
   signal?: AbortSignal
 }
@@ -64,51 +66,59 @@ export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, 
     const from: Record<string, number> = {}
     const ours = inputKey(topics.from, 0).replace(/0$/, '')
     for (const c of checkpoints.values()) if (c.file.startsWith(ours)) from[c.file.slice(ours.length)] = c.offset
+
+    /** One transaction: the outputs and dead letters of these messages, and the position after them. */
+    const transform = async (partition: number, messages: KafkaMessage[]): Promise<void> => {
+      const out: OutgoingMessage[] = []
+      const inputs: I[] = []
+      for (const m of messages) {
+        try {
+          if (m.value === null) throw new SluiceError('bad_schema', 'empty message value')
+          inputs.push(def.decode(m.value, m))
+        } catch (err) {
+          const code = err instanceof SluiceError ? err.code : 'bad_schema'
+          const letter = deadLetter(def.name, code, (err as Error).message, m.value ?? Buffer.alloc(0), topics.from, partition, m.offset)
+          out.push({ topic: topics.deadletter, key: deadLetterKey(letter), value: encodeDeadLetter(letter), headers: deadHeaders })
+          stats.deadLetters++
+        }
+      }
+      const ctx = {
+        stats: { received: 0, forwarded: 0 } as OperatorStats,
+        // never aborted: a transform cut short would still move the position past all its input
+        signal: new AbortController().signal,
+        drop: (item: I, reason: string) => {
+          out.push({ topic: topics.to, ...def.dropped(item, reason), headers: outHeaders })
+          stats.dropped++
+        }
+      }
+      for await (const item of def.operator(of(inputs), ctx)) {
+        out.push({ topic: topics.to, ...def.encode(item), headers: outHeaders })
+        stats.sent++
+      }
+      const next = Number(messages.at(-1)!.offset) + 1
+      const position = inputKey(topics.from, partition)
+      out.push({
+        topic: topics.checkpoints,
+        key: checkpointKey(job, position),
+        value: Buffer.from(JSON.stringify({ job, file: position, offset: next, complete: false, size: 0, mtimeMs: 0, crawlId: null })),
+        partition: 0
+      })
+      await producer.commit(out)
+      // the position moves only once the transaction holding it committed
+      from[partition] = next
+      stats.received += messages.length
+      stats.transactions++
+    }
+
     await consumeFrom(kafka, {
       topic: topics.from,
       group: `sluice-${job}`,
       from,
       stopWhenIdleMs: opts.stopWhenIdleMs,
       signal: opts.signal,
-      onBatch: async (partition, messages) => {
-        const out: OutgoingMessage[] = []
-        const inputs: I[] = []
-        for (const m of messages) {
-          try {
-            if (m.value === null) throw new SluiceError('bad_schema', 'empty message value')
-            inputs.push(def.decode(m.value, m))
-          } catch (err) {
-            const code = err instanceof SluiceError ? err.code : 'bad_schema'
-            const letter = deadLetter(def.name, code, (err as Error).message, m.value ?? Buffer.alloc(0), topics.from, partition, m.offset)
-            out.push({ topic: topics.deadletter, key: deadLetterKey(letter), value: encodeDeadLetter(letter), headers: deadHeaders })
-            stats.deadLetters++
-          }
-        }
-        const opStats: OperatorStats = { received: 0, forwarded: 0 }
-        const ctx = {
-          stats: opStats,
-          signal: new AbortController().signal,
-          drop: (item: I, reason: string) => {
-            out.push({ topic: topics.to, ...def.dropped(item, reason), headers: outHeaders })
-            stats.dropped++
-          }
-        }
-        for await (const item of def.operator(of(inputs), ctx)) {
-          out.push({ topic: topics.to, ...def.encode(item), headers: outHeaders })
-          stats.sent++
-        }
-        const next = Number(messages.at(-1)!.offset) + 1
-        out.push({
-          topic: topics.checkpoints,
-          key: checkpointKey(job, inputKey(topics.from, partition)),
-          value: Buffer.from(JSON.stringify({ job, file: inputKey(topics.from, partition), offset: next, complete: false, size: 0, mtimeMs: 0, crawlId: null })),
-          partition: 0
-        })
-        await producer.commit(out)
-        // the position moves only once the transaction holding it committed
-        from[partition] = next
-        stats.received += messages.length
-        stats.transactions++
+      onBatch: async (partition, fetched) => {
+        const step = opts.maxBatchRecords ?? 5000
+        for (let i = 0; i < fetched.length; i += step) await transform(partition, fetched.slice(i, i + step))
       }
     })
   } finally {

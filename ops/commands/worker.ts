@@ -1,0 +1,47 @@
+import type { Command } from 'commander'
+import { SluiceError } from '../../schemas/errors.ts'
+import { STAGES } from '../../streams/stages/index.ts'
+import { log } from '../log.ts'
+import { addConnectionOptions, addTopicOptions, topicsConfig } from './options.ts'
+
+export function registerWorker (program: Command): void {
+  const cmd = program.command('worker')
+    .description('run one pipeline stage as a Kafka worker: consume its input topic, transform, produce to its output topic, exactly once')
+    .argument('<stage>', 'the stage to run (see below)')
+    .option('--stop-when-idle <ms>', 'stop once the input stayed empty this long (default: run until Ctrl-C)', Number)
+    .option('--compression <codec>', 'compression of produced batches: none or gzip', 'none')
+    .option('--max-batch <n>', 'input records per transaction at most', Number, 5000)
+    .addHelpText('after', () => {
+      return '\nStages:\n' + Object.entries(STAGES).map(([n, s]) => `  ${n.padEnd(10)} docs.${s.from} -> docs.${s.to}: ${s.description}`).join('\n') +
+        '\n\nStart several workers of one stage to share its partitions. Each batch, its dead letters and the input position\n' +
+        'commit in one Kafka transaction, so a killed worker resumes exactly where its last commit ended.\n\nExample:\n  sluice worker document --stop-when-idle 5000\n'
+    })
+  addTopicOptions(addConnectionOptions(cmd))
+    .action(async (name: string, o: Record<string, unknown>) => {
+      const entry = STAGES[name]
+      if (entry === undefined) throw new SluiceError('config', `no stage ${name} (stages: ${Object.keys(STAGES).join(', ')})`, { retryable: false })
+      if (o.stopWhenIdle !== undefined && !(Number.isInteger(o.stopWhenIdle) && (o.stopWhenIdle as number) > 0)) throw new SluiceError('config', '--stop-when-idle must be a positive number of milliseconds', { retryable: false })
+      if (!(Number.isInteger(o.maxBatch) && (o.maxBatch as number) > 0)) throw new SluiceError('config', '--max-batch must be a positive integer', { retryable: false })
+      if (o.compression !== 'none' && o.compression !== 'gzip') throw new SluiceError('config', '--compression must be none or gzip', { retryable: false })
+      const topics = topicsConfig(o)
+      const { resolveBrokers } = await import('../connect.ts')
+      const { kafkaClient } = await import('../../streams/kafka/client.ts')
+      const { checkpointTopic, ensureTopics, topicNames } = await import('../../streams/kafka/topics.ts')
+      const { runStage } = await import('../../streams/kafka/stage-worker.ts')
+      const { stopOnSignals } = await import('../signals.ts')
+      const brokers = await resolveBrokers(o)
+      const kafka = kafkaClient(brokers, `sluice-worker-${name}`)
+      const admin = kafka.admin()
+      await admin.connect()
+      await ensureTopics(admin, topics).finally(async () => { await admin.disconnect() })
+      const names = topicNames(topics)
+      const abort = stopOnSignals()
+      const started = Date.now()
+      log(`worker ${name}: ${names[entry.from]} -> ${names[entry.to]}`)
+      const stats = await runStage(kafka, entry.build(), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
+        { brokers, compression: o.compression as 'none' | 'gzip', maxBatchRecords: o.maxBatch as number, stopWhenIdleMs: o.stopWhenIdle as number | undefined, signal: abort.signal })
+        .finally(() => abort.dispose())
+      log(`worker ${name}: ${stats.received} records -> ${stats.sent} sent, ${stats.dropped} marked drop, ${stats.deadLetters} dead-lettered in ${stats.transactions} transactions, ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      process.stdout.write(JSON.stringify(stats) + '\n')
+    })
+}

@@ -1,0 +1,63 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect, test } from 'vitest'
+import { documentSchema } from '../../schemas/document.ts'
+import { decodeDeadLetter } from '../../schemas/deadletter.ts'
+import { topicNames } from '../../streams/kafka/topics.ts'
+import { openTransactionalProducer } from '../../streams/kafka/tx-producer.ts'
+import { runCli, startCli } from '../helpers/cli.ts'
+import { freshPrefix, readAll, testBrokers, testKafka } from '../helpers/kafka.ts'
+import { SHARED } from '../helpers/readers.ts'
+
+async function highWatermarks (topic: string): Promise<number> {
+  const admin = testKafka().admin()
+  await admin.connect()
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+test('a stage worker killed mid-stream and restarted turns every raw record into exactly one document; bad records are dead-lettered', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-stage-'))
+  const file = path.join(dir, 'clue.jsonl')
+  const lines = zlib.gunzipSync(fs.readFileSync(`${SHARED}/web/zh/CLUECorpusSmall_sampled.txt.gz`)).toString('utf8').split('\n').filter(l => l.trim() !== '')
+  fs.writeFileSync(file, lines.map((text, n) => JSON.stringify({ text, n })).join('\n') + '\n')
+  const prefix = freshPrefix('stage')
+  const names = topicNames({ prefix })
+  const common = ['--brokers', testBrokers().join(','), '--topic-prefix', prefix]
+  const ingested = await runCli(['ingest', file, ...common])
+  expect(ingested.code, ingested.stderr).toBe(0)
+  // a record on docs.raw that is not a raw record: the worker must dead-letter it and go on
+  const producer = openTransactionalProducer(testBrokers(), `test-stage-garbage-${prefix}`, 'none')
+  await producer.commit([{ topic: names.raw, key: 'garbage', value: Buffer.from('not a raw record') }])
+  await producer.close()
+
+  const args = ['worker', 'document', ...common, '--max-batch', '40']
+  const first = startCli(args)
+  const deadline = Date.now() + 60_000
+  while (await highWatermarks(names.curated).catch(() => 0) < 200 && Date.now() < deadline) await sleep(50)
+  first.child.kill('SIGKILL')
+  expect((await first.done).code).toBe(null)
+
+  const second = await startCli([...args, '--stop-when-idle', '2000']).done
+  expect(second.code, second.stderr).toBe(0)
+  const resumed = JSON.parse(second.stdout.trim().split('\n').pop()!)
+  expect(resumed.received).toBeGreaterThan(0)
+  expect(resumed.received).toBeLessThan(lines.length + 1)
+
+  const kafka = testKafka()
+  const docs = (await readAll(kafka, names.curated)).map(m => documentSchema.parse(JSON.parse(m.value.toString())))
+  const numbers = docs.map(d => (d.meta as { n: number }).n)
+  expect(numbers).toHaveLength(lines.length)
+  expect(new Set(numbers).size).toBe(lines.length)
+  expect(docs.every(d => d.text === lines[(d.meta as { n: number }).n])).toBe(true)
+  const dead = (await readAll(kafka, names.deadletter)).map(m => decodeDeadLetter(m.value))
+  expect(dead).toHaveLength(1)
+  expect(dead[0]).toMatchObject({ stage: 'document', code: 'bad_schema', provenance: { topic: names.raw } })
+  expect(Buffer.from(dead[0]!.raw!).toString()).toBe('not a raw record')
+})
