@@ -21,6 +21,9 @@ export function openDocumentsTable (lakeDir: string): IcebergTable {
   return IcebergTable.create(path.join(lakeDir, 'documents'), DOCUMENTS_SCHEMA, DOCUMENTS_SPEC)
 }
 
+/** The open-ended columns: JSON in a document, JSON text in the table. */
+export const DOCUMENT_JSON_COLUMNS = ['signals', 'meta'] as const
+
 /** A document as a Parquet row: the open-ended JSON columns travel as JSON text. */
 export function documentRow (d: Document): Record<string, unknown> {
   return { ...d, signals: JSON.stringify(d.signals), meta: d.meta === null ? null : JSON.stringify(d.meta) }

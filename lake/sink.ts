@@ -1,14 +1,15 @@
+import { isUtf8 } from 'node:buffer'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Kafka } from 'kafkajs'
-import { DEAD_LETTER_RAW_BYTES, decodeDeadLetter, type DeadLetter } from '../schemas/deadletter.ts'
+import { DEAD_LETTER_RAW_BYTES, deadLetterFromJson, deadLetterSchema, encodeDeadLetter, type DeadLetter } from '../schemas/deadletter.ts'
 import { documentSchema } from '../schemas/document.ts'
-import { deadLetterRow, openDeadLetterTable } from './deadletter-table.ts'
-import { documentRow, openDocumentsTable } from './documents-table.ts'
+import { openDeadLetterTable } from './deadletter-table.ts'
+import { DOCUMENT_JSON_COLUMNS, openDocumentsTable } from './documents-table.ts'
 import { currentSnapshot } from './iceberg/metadata.ts'
 import { partitionOf } from './iceberg/partition.ts'
-import { writeParquet } from './iceberg/parquet.ts'
+import { writeParquetLines } from './iceberg/parquet.ts'
 import type { DataFileEntry, IcebergTable } from './iceberg/table.ts'
 import { consumeFrom } from '../streams/kafka/consume.ts'
 import { acquireLock, removeOwnOrphans, SINK_FILE } from './own-files.ts'
@@ -41,8 +42,12 @@ export interface SinkStats {
 
 interface Position { topic: string, partition: number, offset: string }
 
-/** Where one message goes: a row of the topic's own table, or a dead letter for the `deadletter` table. */
-type Routed = { to: 'primary', row: Record<string, unknown> } | { to: 'rejects', row: Record<string, unknown> }
+/**
+ * Where one message goes: a line for the topic's own table, or a dead letter for the `deadletter`
+ * table. `line` is the NDJSON the Parquet writer reads (for valid messages, their own bytes);
+ * `fields` is the parsed record, which decides the partition.
+ */
+interface Routed { to: 'primary' | 'rejects', line: Uint8Array, fields: Record<string, unknown> }
 
 interface TopicRoute {
   topic: string
@@ -51,6 +56,8 @@ interface TopicRoute {
   route: (value: Buffer | null, at: Position) => Routed
   /** Which count the primary rows add to. */
   counts: 'documents' | 'deadLetters'
+  /** JSON-valued columns of the primary table, stored as text. */
+  jsonColumns: readonly string[]
 }
 
 /** A record that does not fit its table, as a dead letter of the lake stage: never coerced, never lost. */
@@ -66,45 +73,43 @@ function rejected (value: Buffer | null, at: Position, message: string): Routed 
     raw: raw === null ? null : new Uint8Array(raw),
     raw_truncated: value !== null && value.length > DEAD_LETTER_RAW_BYTES
   }
-  return { to: 'rejects', row: deadLetterRow(letter) }
+  return { to: 'rejects', line: encodeDeadLetter(letter), fields: letter }
 }
 
-function routeDocument (value: Buffer | null, at: Position): Routed {
+/** Checks a message against a schema and passes its own bytes on: no object is built back into JSON. */
+function routeValid (value: Buffer | null, at: Position, check: (json: unknown) => { ok: true, value: unknown } | { ok: false, message: string }, what: string): Routed {
   if (value === null) return rejected(value, at, 'empty message value')
+  // the bytes go to DuckDB as they are, and one invalid sequence would fail the whole file
+  if (!isUtf8(value)) return rejected(value, at, 'not valid UTF-8')
   let json: unknown
   try {
     json = JSON.parse(value.toString('utf8'))
   } catch (err) {
     return rejected(value, at, `not JSON: ${(err as Error).message}`)
   }
-  const parsed = documentSchema.check(json)
-  return parsed.ok ? { to: 'primary', row: documentRow(parsed.value) } : rejected(value, at, `not a v1 document: ${parsed.message}`)
+  const parsed = check(json)
+  return parsed.ok ? { to: 'primary', line: value, fields: json as Record<string, unknown> } : rejected(value, at, `not a v1 ${what}: ${parsed.message}`)
 }
 
-function routeDeadLetter (value: Buffer | null, at: Position): Routed {
-  if (value === null) return rejected(value, at, 'empty message value')
-  try {
-    return { to: 'primary', row: deadLetterRow(decodeDeadLetter(value)) }
-  } catch (err) {
-    return rejected(value, at, `not a v1 dead letter: ${(err as Error).message}`)
-  }
-}
+const routeDocument = (value: Buffer | null, at: Position) => routeValid(value, at, j => documentSchema.check(j), 'document')
+const routeDeadLetter = (value: Buffer | null, at: Position) => routeValid(value, at, j => deadLetterSchema.check(deadLetterFromJson(j)), 'dead letter')
 
-/** Writes rows into one Parquet file per partition and commits them, with the offsets they cover, as one snapshot. */
-async function commitRows (table: IcebergTable, rows: Array<Record<string, unknown>>, topic: string, covered: Record<string, number>): Promise<void> {
-  const { spec, schema } = tableLayout(table)
-  const groups = new Map<string, { values: Record<string, string | number | null>, rows: Array<Record<string, unknown>> }>()
-  for (const row of rows) {
-    const p = partitionOf(spec, schema, row)
-    const group = groups.get(p.folder)
-    if (group === undefined) groups.set(p.folder, { values: p.values, rows: [row] })
-    else group.rows.push(row)
+interface Pending { line: Uint8Array, partition: { values: Record<string, string | number | null>, folder: string } }
+
+/** Writes lines into one Parquet file per partition and commits them, with the offsets they cover, as one snapshot. */
+async function commitLines (table: IcebergTable, pending: Pending[], topic: string, covered: Record<string, number>, jsonColumns: readonly string[]): Promise<void> {
+  const { schema } = tableLayout(table)
+  const groups = new Map<string, { values: Record<string, string | number | null>, lines: Uint8Array[] }>()
+  for (const p of pending) {
+    const group = groups.get(p.partition.folder)
+    if (group === undefined) groups.set(p.partition.folder, { values: p.partition.values, lines: [p.line] })
+    else group.lines.push(p.line)
   }
   const files: DataFileEntry[] = []
   for (const [folder, group] of groups) {
     const dir = path.join(table.dataDir, folder)
     fs.mkdirSync(dir, { recursive: true })
-    const written = await writeParquet(schema, group.rows, path.join(dir, `sink-${crypto.randomUUID()}.parquet`))
+    const written = await writeParquetLines(schema, group.lines, path.join(dir, `sink-${crypto.randomUUID()}.parquet`), { jsonColumns })
     files.push({ ...written, partition: group.values })
   }
   // offsets merge into whatever the snapshot we land on holds: another topic may share the table
@@ -133,10 +138,12 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
     rejects: { ...snapshotOffsets(currentSnapshot(route.rejects.metadata))[route.topic] }
   }
   const next: Record<string, number> = { ...committed.primary }
-  let buffer: { primary: Array<Record<string, unknown>>, rejects: Array<Record<string, unknown>> } = { primary: [], rejects: [] }
+  let buffer: { primary: Pending[], rejects: Pending[] } = { primary: [], rejects: [] }
   const buffered = () => buffer.primary.length + buffer.rejects.length
   let firstAt = 0
   const sameTable = route.primary.dir === route.rejects.dir
+  const primaryLayout = tableLayout(route.primary)
+  const rejectsLayout = tableLayout(route.rejects)
 
   const commit = async () => {
     if (buffered() === 0) return
@@ -145,10 +152,10 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
     const covered = { ...next }
     buffer = { primary: [], rejects: [] }
     if (sameTable) {
-      await commitRows(route.primary, [...batch.rejects, ...batch.primary], route.topic, covered)
+      await commitLines(route.primary, [...batch.rejects, ...batch.primary], route.topic, covered, route.jsonColumns)
     } else {
-      if (batch.rejects.length > 0) await commitRows(route.rejects, batch.rejects, route.topic, covered)
-      if (batch.primary.length > 0) await commitRows(route.primary, batch.primary, route.topic, covered)
+      if (batch.rejects.length > 0) await commitLines(route.rejects, batch.rejects, route.topic, covered, [])
+      if (batch.primary.length > 0) await commitLines(route.primary, batch.primary, route.topic, covered, route.jsonColumns)
     }
     stats.snapshots++
     stats[route.counts] += batch.primary.length
@@ -158,6 +165,7 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
   // commits run one after another: the size trigger and the timer must not commit concurrently
   let chain: Promise<void> = Promise.resolve()
   const flush = async () => { chain = chain.then(commit); await chain }
+  let inFlight: Promise<void> = Promise.resolve()
 
   await consumeFrom(kafka, {
     topic: route.topic,
@@ -174,10 +182,16 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
         // a reject below the rejects table's offset was committed there before a crash
         if (!(routed.to === 'rejects' && !sameTable && offset < (committed.rejects[partition] ?? 0))) {
           if (buffered() === 0) firstAt = Date.now()
-          buffer[routed.to].push(routed.row)
+          const layout = routed.to === 'primary' ? primaryLayout : rejectsLayout
+          buffer[routed.to].push({ line: routed.line, partition: partitionOf(layout.spec, layout.schema, routed.fields) })
         }
         next[partition] = offset + 1
-        if (buffered() >= opts.batchRows) await flush()
+        if (buffered() >= opts.batchRows) {
+          // one commit writes while the next batch is read (DuckDB's COPY runs off the JS thread)
+          await inFlight
+          inFlight = flush()
+          inFlight.catch(() => {})
+        }
       }
     }
   })
@@ -198,8 +212,8 @@ export async function runLakeSink (kafka: Kafka, opts: SinkOptions): Promise<Sin
     for (const table of [documents, deadletter]) stats.orphansRemoved += removeOwnOrphans(table, SINK_FILE)
     if (stats.orphansRemoved > 0) opts.log?.(`removed ${stats.orphansRemoved} data files a previous sink wrote but never committed`)
     await Promise.all([
-      sinkTopic(kafka, { topic: opts.documentsTopic, primary: documents, rejects: deadletter, route: routeDocument, counts: 'documents' }, opts, stats),
-      sinkTopic(kafka, { topic: opts.deadletterTopic, primary: deadletter, rejects: deadletter, route: routeDeadLetter, counts: 'deadLetters' }, opts, stats)
+      sinkTopic(kafka, { topic: opts.documentsTopic, primary: documents, rejects: deadletter, route: routeDocument, counts: 'documents', jsonColumns: DOCUMENT_JSON_COLUMNS }, opts, stats),
+      sinkTopic(kafka, { topic: opts.deadletterTopic, primary: deadletter, rejects: deadletter, route: routeDeadLetter, counts: 'deadLetters', jsonColumns: [] }, opts, stats)
     ])
     return stats
   } finally {

@@ -25,9 +25,15 @@ export function encodeDeadLetter (d: DeadLetter): Buffer {
   return Buffer.from(JSON.stringify({ ...d, raw: d.raw === null ? null : Buffer.from(d.raw).toString('base64') }))
 }
 
+/** A dead letter's JSON form (raw as base64) with its bytes restored, not yet validated. */
+export function deadLetterFromJson (json: unknown): unknown {
+  if (typeof json !== 'object' || json === null) return json
+  const raw = (json as { raw?: unknown }).raw
+  return { ...json, raw: typeof raw === 'string' ? new Uint8Array(Buffer.from(raw, 'base64')) : raw }
+}
+
 export function decodeDeadLetter (buf: Uint8Array): DeadLetter {
-  const parsed = JSON.parse(Buffer.from(buf).toString('utf8'))
-  return deadLetterSchema.parse({ ...parsed, raw: parsed.raw === null ? null : new Uint8Array(Buffer.from(parsed.raw, 'base64')) })
+  return deadLetterSchema.parse(deadLetterFromJson(JSON.parse(Buffer.from(buf).toString('utf8'))))
 }
 
 export function deadLetterKey (d: DeadLetter): string {

@@ -32,14 +32,19 @@ async function produceCurated (topic: string): Promise<string[]> {
           content_type: 'text/plain', http_status: null, http_headers: null, text, body: null, meta: null,
           provenance: { file: 'clue', offset: i + j, length: 1, topic: null, partition: null, kafka_offset: null }
         }, '2026-11-28T08:00:00.000Z'),
-        lang: (i + j) % 3 === 0 ? 'en' : 'zh'
+        lang: (i + j) % 3 === 0 ? 'en' : 'zh',
+        signals: { ppl: 123.5 + i + j, bucket: 'high', flags: ['a', 1], ok: true, none: null },
+        meta: { n: i + j, nested: { 'ü': 'é\u2028' } }
       }
       ids.push(doc.id)
       return { topic, key: doc.id, value: Buffer.from(JSON.stringify(doc)) }
     }))
     if (i === 200) {
       // a document without text or decision: it must land in deadletter, not in documents
-      await producer.commit([{ topic, key: 'bad', value: Buffer.from(JSON.stringify({ schema_version: 1, id: 'bad', url: null })) }])
+      await producer.commit([
+        { topic, key: 'bad', value: Buffer.from(JSON.stringify({ schema_version: 1, id: 'bad', url: null })) },
+        { topic, key: 'latin1', value: Buffer.from([0x7b, 0xe9, 0x7d]) }
+      ])
     }
   }
   await producer.close()
@@ -107,14 +112,23 @@ test('the sink killed mid-stream and restarted leaves every document in the tabl
   expect(dead.getRowObjects()).toEqual([
     { stage: 'ingest', code: 'bad_json', n: DEAD, distinct_offsets: DEAD },
     // the document that did not fit, and the message on docs.deadletter that was no dead letter
-    { stage: 'lake', code: 'bad_schema', n: 2, distinct_offsets: 0 }
+    { stage: 'lake', code: 'bad_schema', n: 3, distinct_offsets: 0 }
   ])
   const raw = await session.connection.runAndReadAll("select hex(raw) as raw from deadletter where message = 'line 7: not JSON'")
   expect(raw.getRowObjects()).toEqual([{ raw: 'FF0007' }])
-  const rejected = await session.connection.runAndReadAll("select provenance.topic as topic, decode(raw) as raw, message from deadletter where stage = 'lake' order by topic")
+  const rejected = await session.connection.runAndReadAll("select provenance.topic as topic, hex(raw) as raw, message from deadletter where stage = 'lake' order by topic")
   const rows = rejected.getRowObjects()
-  expect(rows.map(r => r.topic)).toEqual([topicNames({ prefix }).curated, topicNames({ prefix }).deadletter])
-  expect(String(rows[0]!.message)).toMatch(/not a v1 document/)
-  expect(rows[1]!.raw).toBe('not a dead letter')
+  expect(rows.map(r => r.topic)).toEqual([topicNames({ prefix }).curated, topicNames({ prefix }).curated, topicNames({ prefix }).deadletter])
+  expect(rows.some(r => /not a v1 document/.test(String(r.message)))).toBe(true)
+  expect(rows.some(r => /not valid UTF-8/.test(String(r.message)))).toBe(true)
+  expect(rows.at(-1)!.raw).toBe(Buffer.from('not a dead letter').toString('hex').toUpperCase())
+  expect(rows.find(r => /UTF-8/.test(String(r.message)))!.raw).toBe('7BE97D')
+  // the JSON columns hold the same values the messages carried
+  const sample = await session.connection.runAndReadAll('select signals, meta from documents order by id limit 5')
+  for (const r of sample.getRowObjects()) {
+    const signals = JSON.parse(String(r.signals))
+    expect(signals).toMatchObject({ bucket: 'high', flags: ['a', 1], ok: true, none: null })
+    expect(JSON.parse(String(r.meta))).toEqual({ n: signals.ppl - 123.5, nested: { 'ü': 'é\u2028' } })
+  }
   session.close()
 })
