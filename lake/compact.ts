@@ -75,7 +75,7 @@ export async function compactTable (table: IcebergTable, opts: CompactOptions): 
     const snapshot = table.commit({
       add: added,
       remove: removed.map(f => f.path),
-      summary: parent => ({ ...carryOffsets(parent), 'sluice.operation': 'compact' })
+      summary: parent => ({ ...carryOffsets(parent), 'sluice.operation': 'compact', 'sluice.message': `compact: ${removed.length} small files rewritten into ${added.length} of about ${opts.targetBytes} bytes` })
     })
     return { snapshotId: snapshot['snapshot-id'], filesRemoved: removed.length, filesAdded: added.length, rows: removed.reduce((n, f) => n + f.recordCount, 0) }
   } finally {

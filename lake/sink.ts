@@ -113,7 +113,8 @@ async function commitLines (table: IcebergTable, pending: Pending[], topic: stri
     files.push({ ...written, partition: group.values })
   }
   // offsets merge into whatever the snapshot we land on holds: another topic may share the table
-  table.commit({ add: files, summary: parent => ({ [OFFSETS_KEY]: JSON.stringify({ ...snapshotOffsets(parent), [topic]: covered }), 'sluice.source-topic': topic }) })
+  const message = `sink: ${pending.length} rows from ${topic} up to offsets ${Object.entries(covered).map(([p, o]) => `${p}:${o}`).join(' ')}`
+  table.commit({ add: files, summary: parent => ({ [OFFSETS_KEY]: JSON.stringify({ ...snapshotOffsets(parent), [topic]: covered }), 'sluice.source-topic': topic, 'sluice.message': message }) })
 }
 
 function tableLayout (table: IcebergTable) {
