@@ -197,15 +197,16 @@ export class IcebergTable {
   }
 
   /**
-   * Drops the snapshots committed before `cutoffMs` (never the current one) from the metadata,
+   * Drops the snapshots committed before `cutoffMs` (never the current or a tagged one) from the metadata,
    * then deletes the manifest lists, manifests and data files that only they referenced.
    * Returns what was removed.
    */
   expire (cutoffMs: number): { snapshots: number, files: string[] } {
     for (;;) {
       this.reload()
-      const current = this.meta['current-snapshot-id']
-      const expired = this.meta.snapshots.filter(s => s['timestamp-ms'] < cutoffMs && s['snapshot-id'] !== current)
+      // the current snapshot and tagged ones (published snapshots a trainer may pin) always stay
+      const pinned = new Set([this.meta['current-snapshot-id'], ...Object.values(this.meta.refs).map(r => r['snapshot-id'])])
+      const expired = this.meta.snapshots.filter(s => s['timestamp-ms'] < cutoffMs && !pinned.has(s['snapshot-id']))
       if (expired.length === 0) return { snapshots: 0, files: [] }
       const gone = new Set(expired.map(s => s['snapshot-id']))
       const kept = this.meta.snapshots.filter(s => !gone.has(s['snapshot-id']))
@@ -232,6 +233,29 @@ export class IcebergTable {
       this.version++
       for (const f of candidates) fs.rmSync(f, { force: true })
       return { snapshots: expired.length, files: candidates }
+    }
+  }
+
+  /**
+   * Points a tag (a named, immutable reference, spec "Snapshot References") at a snapshot, e.g. to
+   * mark it published. The tag lives in the metadata, so readers such as pyiceberg see it too.
+   */
+  tag (name: string, snapshotId: number, properties: Record<string, string> = {}): void {
+    for (;;) {
+      this.reload()
+      if (!this.meta.snapshots.some(s => s['snapshot-id'] === snapshotId)) throw new Error(`no snapshot ${snapshotId} in ${this.dir}`)
+      const next: TableMetadata = {
+        ...this.meta,
+        'last-updated-ms': Date.now(),
+        refs: { ...this.meta.refs, [name]: { 'snapshot-id': snapshotId, type: 'tag' } },
+        properties: { ...this.meta.properties, ...properties },
+        'metadata-log': [...this.meta['metadata-log'], { 'timestamp-ms': this.meta['last-updated-ms'], 'metadata-file': this.metadataFile }]
+      }
+      if (this.publish(next, this.version + 1)) {
+        this.meta = next
+        this.version++
+        return
+      }
     }
   }
 

@@ -109,3 +109,16 @@ test('describe reports foreign, uncommitted and corrupt files and deletes none o
   expect(r.stdout).toMatch(/uncommitted\s+data\/lang=en\/sink-0{8}/)
   for (const f of [victim!.path, foreign, uncommitted]) expect(fs.existsSync(f)).toBe(true)
 })
+
+test('a tagged snapshot survives expiry and stays readable, and the tag is in the metadata for other readers', async () => {
+  const { table, en } = await smallFilesLake()
+  const tagged = table.metadata.snapshots[0]!
+  table.tag('published-1', tagged['snapshot-id'])
+  await sleep(5)
+  const r = IcebergTable.load(table.dir).expire(Date.now())
+  const after = IcebergTable.load(table.dir)
+  expect(after.metadata.snapshots.map(s => s['snapshot-id'])).toEqual([tagged['snapshot-id'], after.metadata['current-snapshot-id']])
+  expect(r.snapshots).toBe(table.metadata.snapshots.length - 2)
+  expect(after.metadata.refs['published-1']).toEqual({ 'snapshot-id': tagged['snapshot-id'], type: 'tag' })
+  expect(pyiceberg(after.metadataFile, tagged['snapshot-id']).ids).toEqual(en.slice(0, 8).map(d => d.id).sort())
+})
