@@ -1,5 +1,5 @@
 import { formatBytes, formatCount } from '../ops/log.ts'
-import { funnelLabel, tableReadText, type AuditReport } from './audit.ts'
+import { funnelLabel, funnelRows, tableReadText, type AuditReport } from './audit.ts'
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 
@@ -122,7 +122,7 @@ ${figure('chart-languages', 'Languages (dark: kept)')}
 ${figure('chart-lengths', 'Text length in characters, log scale (documents with text)')}
 </div>
 <div class="tables">
-${htmlTable('Funnel', ['step', 'documents', 'lost'], 'lrr', r.funnel.map((f, i) => [funnelLabel(f.step), f.documents, i === 0 ? '' : r.funnel[i - 1]!.documents - f.documents]))}
+${htmlTable('Funnel', ['step', 'documents', 'lost', 'of read'], 'lrrr', funnelRows(r))}
 ${group('Sources', 'source', r.sources.map(s => ({ ...s, key: s.source })))}
 ${group('Languages', 'language', r.languages.map(l => ({ ...l, key: l.lang ?? '(none)' })))}
 ${htmlTable('Drop reasons', ['reason', 'step', 'documents'], 'llr', r.drops.map(d => [d.reason ?? '(no reason)', d.step, d.documents]))}

@@ -141,6 +141,13 @@ function table (head: string[], align: string, rows: Array<Array<string | number
   return cells.map(r => r.map((c, i) => align[i] === 'r' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
 }
 
+/** Funnel rows as a table: documents left, lost at the step, and the share of what was read (Ziya2 Fig. 2). */
+export function funnelRows (r: AuditReport): Array<[string, number, number | '', string]> {
+  const read = r.funnel[0]?.documents ?? 0
+  return r.funnel.map((f, i) => [funnelLabel(f.step), f.documents, i === 0 ? '' : r.funnel[i - 1]!.documents - f.documents,
+    read === 0 ? '-' : `${(100 * f.documents / read).toFixed(1)}%`])
+}
+
 /** How a funnel row reads: "after filter" is what is left once the filter step dropped its documents. */
 export function funnelLabel (step: string): string {
   return step === 'other' ? 'after other drops' : (PIPELINE_STEPS as readonly string[]).includes(step) ? `after ${step}` : step
@@ -168,7 +175,7 @@ export function auditText (r: AuditReport): string {
     `audit of ${r.lake}: ${r.tables.map(tableReadText).join(', ')}\n` +
     `${formatCount(t.documents)} documents (${formatCount(t.kept)} kept, ${formatCount(t.documents - t.kept)} dropped), ` +
     `${formatCount(t.deadLetters)} dead letters; text ${formatBytes(t.textBytes)} (${formatBytes(t.keptTextBytes)} kept)`,
-    table(['funnel', 'documents', 'lost'], 'lrr', r.funnel.map((f, i) => [funnelLabel(f.step), f.documents, i === 0 ? '' : r.funnel[i - 1]!.documents - f.documents])),
+    table(['funnel', 'documents', 'lost', 'of read'], 'lrrr', funnelRows(r)),
     ...documentSections,
     r.deadLetters.length === 0 ? 'no dead letters' : table(['dead-letter stage', 'code', 'count'], 'llr', r.deadLetters.map(d => [d.stage, d.code, d.count]))
   ]

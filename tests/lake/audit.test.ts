@@ -143,7 +143,7 @@ describe('auditLake', () => {
     ])
     const text = auditText(report)
     expect(text).toContain(`${all.length} documents`)
-    expect(text).toMatch(/^after filter\s+\d+\s+\d+$/m)
+    expect(text).toMatch(/^after filter\s+\d+\s+\d+\s+\d+\.\d%$/m)
     expect(text).toMatch(/^\(no url\)\s+\d+$/m)
     expect(text).toMatch(/^ingest\s+bad_json\s+2$/m)
   })

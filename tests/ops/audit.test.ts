@@ -35,7 +35,7 @@ test('sluice audit prints tables or JSON, writes the HTML page, travels in time 
   const text = await audit()
   expect(text.code, text.stderr).toBe(0)
   expect(text.stdout).toContain(`${en.length + zh.length} documents (${en.length + zh.length - dropped} kept, ${dropped} dropped), 0 dead letters`)
-  expect(text.stdout).toMatch(new RegExp(`^after filter\\s+${en.length + zh.length - dropped}\\s+${dropped}$`, 'm'))
+  expect(text.stdout).toMatch(new RegExp(`^after filter\\s+${en.length + zh.length - dropped}\\s+${dropped}\\s+${(100 * (en.length + zh.length - dropped) / (en.length + zh.length)).toFixed(1)}%$`, 'm'))
   expect(text.stdout).toContain('deadletter (no table)')
 
   const page = path.join(lake, 'audit.html')
