@@ -1,0 +1,63 @@
+import { z } from 'zod'
+import { ngramIndex } from './ngrams.ts'
+import { defineRule, ratio, share, type RuleSpec } from './rule.ts'
+import { LANGS, type TextView } from './text.ts'
+
+// Gopher repetition (Rae et al. 2021, table A1), thresholds from the paper (datatrove's defaults).
+// Lines and paragraphs are language-neutral; n-grams are over words, or over single Han characters
+// for Chinese (see TextView.tokens).
+
+/** Elements seen before, and their characters. */
+function duplicates (items: readonly string[]): { elements: number, chars: number } {
+  const seen = new Set<string>()
+  let elements = 0
+  let chars = 0
+  for (const x of items) {
+    if (seen.has(x)) { elements++; chars += x.length } else seen.add(x)
+  }
+  return { elements, chars }
+}
+
+const paragraphs = new WeakMap<TextView, { count: number, dup: ReturnType<typeof duplicates> }>()
+const lines = new WeakMap<TextView, { count: number, dup: ReturnType<typeof duplicates> }>()
+
+function unitStats (cache: typeof lines, view: TextView, split: (text: string) => string[]) {
+  let s = cache.get(view)
+  if (s === undefined) {
+    const units = split(view.text)
+    cache.set(view, s = { count: units.length, dup: duplicates(units) })
+  }
+  return s
+}
+const paraStats = (view: TextView) => unitStats(paragraphs, view, t => t.trim().split(/\n{2,}/))
+const lineStats = (view: TextView) => unitStats(lines, view, t => t.split(/\n+/))
+
+function fractionRule (name: string, what: string, max: number, measure: (view: TextView) => number): RuleSpec {
+  return defineRule({
+    name,
+    set: 'gopher',
+    level: 'document',
+    languages: LANGS,
+    describe: `${what}; drops above \`max\``,
+    options: z.strictObject({ max: share.default(max) }),
+    build: o => view => { const r = measure(view); return { value: r, drop: r > o.max } }
+  })
+}
+
+const TOP = [[2, 0.2], [3, 0.18], [4, 0.16]] as const
+const DUP = [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]] as const
+
+export const GOPHER_REPETITION_RULES: RuleSpec[] = [
+  fractionRule('gopher_dup_para_frac', 'share of paragraphs (split on blank lines) that repeat an earlier one', 0.3,
+    v => { const s = paraStats(v); return ratio(s.dup.elements, s.count) }),
+  fractionRule('gopher_dup_para_char_frac', 'characters in repeated paragraphs / all characters', 0.2,
+    v => ratio(paraStats(v).dup.chars, v.text.length)),
+  fractionRule('gopher_dup_line_frac', 'share of lines that repeat an earlier one', 0.3,
+    v => { const s = lineStats(v); return ratio(s.dup.elements, s.count) }),
+  fractionRule('gopher_dup_line_char_frac', 'characters in repeated lines / all characters', 0.2,
+    v => ratio(lineStats(v).dup.chars, v.text.length)),
+  ...TOP.map(([n, max]) => fractionRule(`gopher_top_${n}gram`, `characters of the most frequent word ${n}-gram times its count / all characters`, max,
+    v => ratio(ngramIndex(v).topChars(n), v.text.length))),
+  ...DUP.map(([n, max]) => fractionRule(`gopher_dup_${n}gram`, `characters in repeated word ${n}-grams (each character once) / all characters`, max,
+    v => ratio(ngramIndex(v).dupChars(n), v.text.length)))
+]
