@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { exitCodeFor, SluiceError } from '../schemas/errors.ts'
 import { registerApply } from './commands/apply.ts'
 import { registerAudit } from './commands/audit.ts'
+import { registerEvaluate } from './commands/evaluate.ts'
 import { registerIngest } from './commands/ingest.ts'
 import { registerKafka } from './commands/kafka.ts'
 import { registerLake } from './commands/lake.ts'
@@ -22,6 +23,7 @@ export function buildProgram (): Command {
   registerApply(program)
   registerSql(program)
   registerAudit(program)
+  registerEvaluate(program)
   registerLake(program)
   registerTopics(program)
   registerKafka(program)

@@ -21,7 +21,8 @@ export const ERROR_CODES = {
   broker_unavailable: 'no Kafka broker answers',
   kafka: 'a Kafka request failed',
   missing_dependency: 'a required program (java, mvn) is not installed',
-  interrupted: 'stopped by a signal'
+  interrupted: 'stopped by a signal',
+  gate_failed: 'a data-evaluation gate failed'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES
@@ -45,6 +46,8 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   broker_unavailable: 4,
   kafka: 5,
   missing_dependency: 6,
+  // the run worked but the data did not pass: a retry will not help, tighter filters (Ziya2: AS/RF) will
+  gate_failed: 7,
   interrupted: 130
 }
 

@@ -76,15 +76,28 @@ export function registerLake (program: Command): void {
     .option('--json', 'one JSON object per snapshot')
     .action(async (name: string, o: { lake: string, json?: boolean }) => {
       const table = await loadTable(o.lake, name)
+      // published snapshots and their data-evaluation rows (sluice evaluate), when there are any
+      const { publishedSnapshots } = await import('../../lake/published.ts')
+      const { readAudits } = await import('../../lake/audits-table.ts')
+      const { gateTable } = await import('../../lake/evaluate/text.ts')
+      const published = new Set(publishedSnapshots(table).map(s => s['snapshot-id']))
+      const audits = await readAudits(o.lake, name)
       for (const s of [...table.metadata.snapshots].reverse()) {
         const { operation, ...summary } = s.summary
+        const isPublished = published.has(s['snapshot-id'])
+        const evaluated = audits.filter(a => a.snapshot_id === s['snapshot-id'])
         if (o.json === true) {
-          process.stdout.write(JSON.stringify({ snapshot_id: s['snapshot-id'], parent_id: s['parent-snapshot-id'] ?? null, at: new Date(s['timestamp-ms']).toISOString(), operation, summary }) + '\n')
+          process.stdout.write(JSON.stringify({ snapshot_id: s['snapshot-id'], parent_id: s['parent-snapshot-id'] ?? null, at: new Date(s['timestamp-ms']).toISOString(), operation, summary, published: isPublished, audits: evaluated }) + '\n')
           continue
         }
         const current = s['snapshot-id'] === table.metadata['current-snapshot-id'] ? ' (current)' : ''
-        process.stdout.write(`snapshot ${s['snapshot-id']}${current}  ${new Date(s['timestamp-ms']).toISOString()}  ${operation}\n` +
-          Object.entries(summary).map(([k, v]) => `    ${k}: ${v}`).join('\n') + '\n')
+        const evaluations = [...new Set(evaluated.map(a => a.evaluation_id))].map(id => {
+          const rows = evaluated.filter(a => a.evaluation_id === id && a.passed !== null)
+          return `    audit ${id} at ${rows[0]?.evaluated_at ?? ''}: ${rows.every(a => a.passed === true) ? 'passed' : 'FAILED'}\n` +
+            gateTable(rows.map(a => ({ metric: a.metric, flagged: a.flagged, sampleSize: a.sample_size, rate: a.rate, maxRate: a.max_rate, passed: a.passed })), '      ')
+        })
+        process.stdout.write(`snapshot ${s['snapshot-id']}${current}${isPublished ? ' (published)' : ''}  ${new Date(s['timestamp-ms']).toISOString()}  ${operation}\n` +
+          Object.entries(summary).map(([k, v]) => `    ${k}: ${v}`).join('\n') + '\n' + evaluations.join(''))
       }
     })
   lake.command('describe')
