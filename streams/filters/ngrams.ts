@@ -42,8 +42,8 @@ export class NgramIndex {
 
   get size (): number { return this.#ids.length }
 
-  /** Hash keys of all n-grams (index = start token). */
-  #keys (n: number): Float64Array {
+  /** Brings the hashes up to n-grams: entry i then covers tokens i..i+n-1. */
+  #extend (n: number): number {
     if (n < this.#n) this.#reset()
     for (; this.#n < n; this.#n++) {
       const k = this.#n
@@ -53,10 +53,7 @@ export class NgramIndex {
         this.#hi[i] = Math.imul(this.#hi[i]! + id, 0xc2b2ae35) ^ (this.#hi[i]! >>> 13)
       }
     }
-    const count = Math.max(0, this.#ids.length - n + 1)
-    const keys = new Float64Array(count)
-    for (let i = 0; i < count; i++) keys[i] = (this.#hi[i]! & 0x1fffff) * 4294967296 + (this.#lo[i]! >>> 0)
-    return keys
+    return Math.max(0, this.#ids.length - n + 1)
   }
 
   #chars (start: number, n: number): number {
@@ -68,14 +65,11 @@ export class NgramIndex {
   /** Characters of the most frequent n-gram (joined by spaces) times its count: Gopher's top n-gram measure. */
   topChars (words: number): number {
     const n = words * this.perWord
-    const keys = this.#keys(n)
-    const counts = new Map<number, number>()
+    const table = new PairTable(this.#extend(n))
     let best = 0
     let bestAt = -1
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!
-      const c = (counts.get(key) ?? 0) + 1
-      counts.set(key, c)
+    for (let i = 0; i < this.#ids.length - n + 1; i++) {
+      const c = table.add(this.#lo[i]!, this.#hi[i]!)
       if (c > best) { best = c; bestAt = i }
     }
     return bestAt < 0 ? 0 : (this.#chars(bestAt, n) + (this.spaced ? n - 1 : 0)) * best
@@ -87,21 +81,56 @@ export class NgramIndex {
    */
   dupChars (words: number): number {
     const n = words * this.perWord
-    const keys = this.#keys(n)
-    const seen = new Set<number>()
+    const count = this.#extend(n)
+    const table = new PairTable(count)
     let dup = 0
-    for (let i = 0; i < keys.length;) {
-      const key = keys[i]!
-      if (seen.has(key)) {
+    for (let i = 0; i < count;) {
+      if (table.has(this.#lo[i]!, this.#hi[i]!)) {
         dup += this.#chars(i, n)
         i += n
       } else {
-        seen.add(key)
+        table.add(this.#lo[i]!, this.#hi[i]!)
         i++
       }
     }
     return dup
   }
+}
+
+/**
+ * Counts of 64-bit keys given as two int32 halves, open addressing in typed arrays: a Map with
+ * number keys was most of the filter's time (every key a heap number).
+ */
+class PairTable {
+  readonly #lo: Int32Array
+  readonly #hi: Int32Array
+  readonly #count: Int32Array
+  readonly #mask: number
+
+  constructor (entries: number) {
+    let size = 16
+    while (size < entries * 2) size *= 2
+    this.#lo = new Int32Array(size)
+    this.#hi = new Int32Array(size)
+    this.#count = new Int32Array(size)
+    this.#mask = size - 1
+  }
+
+  #slot (lo: number, hi: number): number {
+    let i = (Math.imul(lo ^ (hi >>> 7), 0x85ebca6b) >>> 0) & this.#mask
+    while (this.#count[i] !== 0 && (this.#lo[i] !== lo || this.#hi[i] !== hi)) i = (i + 1) & this.#mask
+    return i
+  }
+
+  /** Adds one occurrence; returns the new count. */
+  add (lo: number, hi: number): number {
+    const i = this.#slot(lo, hi)
+    this.#lo[i] = lo
+    this.#hi[i] = hi
+    return ++this.#count[i]!
+  }
+
+  has (lo: number, hi: number): boolean { return this.#count[this.#slot(lo, hi)] !== 0 }
 }
 
 const indexes = new WeakMap<TextView, NgramIndex>()
