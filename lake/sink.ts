@@ -27,6 +27,8 @@ export interface SinkOptions {
   batchMs: number
   /** Stop after no record arrived for this long (for batch runs and tests); otherwise run until aborted. */
   stopWhenIdleMs?: number
+  /** While this says no, idleness does not count (in one process, the stages feeding the sink are still running). */
+  upstreamDone?: () => boolean
   signal?: AbortSignal
   log?: (line: string) => void
 }
@@ -172,7 +174,7 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
     topic: route.topic,
     group: 'sluice-lake',
     from: committed.primary,
-    busy: () => buffered() > 0,
+    busy: () => buffered() > 0 || opts.upstreamDone?.() === false,
     stopWhenIdleMs: opts.stopWhenIdleMs,
     signal: opts.signal,
     onTick: async () => { if (buffered() > 0 && Date.now() - firstAt >= opts.batchMs) await flush() },

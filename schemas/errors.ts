@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   missing_field: 'a required field (text, html or url mapping) is missing',
   bad_schema: 'a record does not match its schema',
   bad_parquet: 'a Parquet row cannot be read',
+  stage_failed: 'a stage could not process a record (kept as a dead letter with the error)',
   // failures of the run itself
   config: 'invalid configuration or arguments',
   io: 'a file cannot be read or written',

@@ -34,13 +34,15 @@ export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<
   let lastMessageAt = Date.now()
   // idleness counts from joining the group: a slow join (a broker's rebalance delay) is not an empty topic
   let joined = false
+  // a batch being processed is not idleness, however long it takes
+  let processing = false
   let ticking = false
   const timer = setInterval(() => {
     if (!ticking && opts.onTick !== undefined) {
       ticking = true
       opts.onTick().catch(fail).finally(() => { ticking = false })
     }
-    if (opts.stopWhenIdleMs !== undefined && joined && opts.busy?.() !== true && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
+    if (opts.stopWhenIdleMs !== undefined && joined && !processing && opts.busy?.() !== true && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
   }, 100)
   const onAbort = () => finish()
   opts.signal?.addEventListener('abort', onAbort, { once: true })
@@ -58,8 +60,8 @@ export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<
         const start = opts.from[batch.partition] ?? 0
         const messages = batch.messages.filter(m => Number(m.offset) >= start)
         if (messages.length === 0) return
-        lastMessageAt = Date.now()
-        await opts.onBatch(batch.partition, messages).catch(fail)
+        processing = true
+        await opts.onBatch(batch.partition, messages).catch(fail).finally(() => { processing = false })
         lastMessageAt = Date.now()
         await heartbeat()
       }

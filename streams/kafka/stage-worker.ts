@@ -13,8 +13,11 @@ export interface StageDefinition<I, O> {
   decode: (value: Buffer, message: KafkaMessage) => I
   operator: Operator<I, O>
   encode: (item: O) => { key: string, value: Buffer }
-  /** What an item the operator drops becomes on the output topic (a document marked drop, with its reason). */
-  dropped: (item: I, reason: string) => { key: string, value: Buffer }
+  /**
+   * What an item the operator drops becomes: a message on the output topic (a document marked drop,
+   * with its reason) or, for an item that could not be processed at all, a dead letter.
+   */
+  dropped: (item: I, reason: string) => { key: string, value: Buffer } | { deadLetter: { code: ErrorCode, message: string, raw: Buffer } }
   /** Header naming the output schema. */
   schema: string
 }
@@ -27,6 +30,8 @@ export interface StageOptions {
   /** Input records per transaction at most (a fetched batch is split): bounds memory and the work a crash repeats. */
   maxBatchRecords?: number
   stopWhenIdleMs?: number
+  /** While this says no, idleness does not count (in one process, the stage feeding this one is still running). */
+  upstreamDone?: () => boolean
   signal?: AbortSignal
 }
 
@@ -71,10 +76,14 @@ export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, 
     const transform = async (partition: number, messages: KafkaMessage[]): Promise<void> => {
       const out: OutgoingMessage[] = []
       const inputs: I[] = []
+      // the input offset of each decoded item, for dead letters the operator causes
+      const positionOf = new Map<I, string>()
       for (const m of messages) {
         try {
           if (m.value === null) throw new SluiceError('bad_schema', 'empty message value')
-          inputs.push(def.decode(m.value, m))
+          const item = def.decode(m.value, m)
+          positionOf.set(item, m.offset)
+          inputs.push(item)
         } catch (err) {
           const code = err instanceof SluiceError ? err.code : 'bad_schema'
           const letter = deadLetter(def.name, code, (err as Error).message, m.value ?? Buffer.alloc(0), topics.from, partition, m.offset)
@@ -87,8 +96,16 @@ export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, 
         // never aborted: a transform cut short would still move the position past all its input
         signal: new AbortController().signal,
         drop: (item: I, reason: string) => {
-          out.push({ topic: topics.to, ...def.dropped(item, reason), headers: outHeaders })
-          stats.dropped++
+          const dropped = def.dropped(item, reason)
+          if ('deadLetter' in dropped) {
+            const { code, message, raw } = dropped.deadLetter
+            const letter = deadLetter(def.name, code, message, raw, topics.from, partition, positionOf.get(item) ?? '-1')
+            out.push({ topic: topics.deadletter, key: deadLetterKey(letter), value: encodeDeadLetter(letter), headers: deadHeaders })
+            stats.deadLetters++
+          } else {
+            out.push({ topic: topics.to, ...dropped, headers: outHeaders })
+            stats.dropped++
+          }
         }
       }
       for await (const item of def.operator(of(inputs), ctx)) {
@@ -115,6 +132,7 @@ export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, 
       group: `sluice-${job}`,
       from,
       stopWhenIdleMs: opts.stopWhenIdleMs,
+      busy: () => opts.upstreamDone?.() === false,
       signal: opts.signal,
       onBatch: async (partition, fetched) => {
         const step = opts.maxBatchRecords ?? 5000

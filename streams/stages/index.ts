@@ -1,6 +1,8 @@
 import type { TopicRole } from '../../schemas/config.ts'
 import type { StageDefinition } from '../kafka/stage-worker.ts'
-import { documentStage } from './document.ts'
+import { curateStage } from './curate.ts'
+import { filterStage } from './filter.ts'
+import { normalizeStage } from './normalize.ts'
 
 /** A stage worker as the CLI knows it: which topics it connects and how to build it. */
 export interface StageEntry {
@@ -10,11 +12,24 @@ export interface StageEntry {
   build: () => StageDefinition<any, any>
 }
 
+/** The pipeline in order; `sluice run` runs them one after another, `sluice worker <name>` one of them. */
 export const STAGES: Record<string, StageEntry> = {
-  document: {
+  normalize: {
     from: 'raw',
+    to: 'normalized',
+    description: 'decode, extract the main text, clean, identify the language, Traditional -> Simplified (Ziya2 DP)',
+    build: () => normalizeStage()
+  },
+  filter: {
+    from: 'normalized',
+    to: 'scored',
+    description: 'rule filters (Ziya2, Gopher, C4, FineWeb) and PII masking (Ziya2 RF)',
+    build: () => filterStage()
+  },
+  curate: {
+    from: 'scored',
     to: 'curated',
-    description: 'raw records -> documents, straight to docs.curated (the stand-in until normalize, score and dedup run)',
-    build: documentStage
+    description: 'passes documents on unchanged until the dedup worker takes this place',
+    build: curateStage
   }
 }

@@ -22,9 +22,14 @@ test('run: the main job ingests, carries every record into the lake and prints a
   expect(got.raw).toHaveLength(expected.records.length)
   expect(r.stderr).toMatch(new RegExp(`ingested ${expected.records.length} docs .* into ${prefix.replace(/\./g, '\\.')}docs\\.raw`))
 
-  // every raw record is one document in the lake, every dead letter one row of deadletter
-  expect(out.stages.document).toMatchObject({ received: got.raw.length, sent: got.raw.length, deadLetters: 0 })
+  // every raw record is one document in the lake (normalized, filtered, kept or marked drop), every dead letter one row of deadletter
+  expect(out.stages.normalize).toMatchObject({ received: got.raw.length, sent: got.raw.length, deadLetters: 0 })
+  expect(out.stages.filter.received).toBe(got.raw.length)
+  expect(out.stages.filter.sent + out.stages.filter.dropped).toBe(got.raw.length)
+  expect(out.stages.curate).toMatchObject({ received: got.raw.length, sent: got.raw.length })
   expect(out.stages.lake).toMatchObject({ documents: got.raw.length, deadLetters: got.dead.length, rejected: 0 })
+  const decisions = await runCli(['sql', "select count(*) filter (where decision = 'drop' and reason like 'filter:%') as filtered, count(*) filter (where lang is null) as nolang from documents", '--lake', lake, '--format', 'csv'])
+  expect(decisions.stdout).toBe(`filtered,nolang\n${out.stages.filter.dropped},0\n`)
   const count = await runCli(['sql', 'select count(*) as n, count(distinct id) as ids from documents', '--lake', lake, '--format', 'csv'])
   expect(count.stdout).toBe(`n,ids\n${got.raw.length},${new Set(got.raw.map(x => x.record.id)).size}\n`)
   const dead = await runCli(['sql', 'select count(*) as n from deadletter', '--lake', lake, '--format', 'csv'])

@@ -3,6 +3,8 @@ import { expect, test } from 'vitest'
 import type { RawRecord } from '../../schemas/raw-record.ts'
 import { collectingContext, type Operator } from '../../streams/operator.ts'
 import { toDocuments } from '../../streams/operators/to-document.ts'
+import { normalizeConfigSchema } from '../../streams/normalize/config.ts'
+import { normalizeDocuments } from '../../streams/normalize/index.ts'
 import { readWarc } from '../../streams/readers/warc.ts'
 import { collect, readOptions, records, SHARED } from '../helpers/readers.ts'
 
@@ -10,7 +12,8 @@ async function * of<T> (...items: T[]) { yield * items }
 
 /** The checks every operator must pass; later operators join the list below. */
 const operators: Array<[string, () => Operator<RawRecord, unknown>]> = [
-  ['ingest', () => toDocuments()]
+  ['ingest', () => toDocuments()],
+  ['normalize', () => normalizeDocuments(normalizeConfigSchema.parse({}))]
 ]
 
 async function realRecords (): Promise<RawRecord[]> {

@@ -22,7 +22,7 @@ async function highWatermarks (topic: string): Promise<number> {
   }
 }
 
-test('a stage worker killed mid-stream and restarted turns every raw record into exactly one document; bad records are dead-lettered', async () => {
+test('a stage worker (normalize) killed mid-stream and restarted turns every raw record into exactly one document; bad records are dead-lettered', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-stage-'))
   const file = path.join(dir, 'clue.jsonl')
   const lines = zlib.gunzipSync(fs.readFileSync(`${SHARED}/web/zh/CLUECorpusSmall_sampled.txt.gz`)).toString('utf8').split('\n').filter(l => l.trim() !== '')
@@ -37,10 +37,10 @@ test('a stage worker killed mid-stream and restarted turns every raw record into
   await producer.commit([{ topic: names.raw, key: 'garbage', value: Buffer.from('not a raw record') }])
   await producer.close()
 
-  const args = ['worker', 'document', ...common, '--max-batch', '40']
+  const args = ['worker', 'normalize', ...common, '--max-batch', '40']
   const first = startCli(args)
   const deadline = Date.now() + 60_000
-  while (await highWatermarks(names.curated).catch(() => 0) < 200 && Date.now() < deadline) await sleep(50)
+  while (await highWatermarks(names.normalized).catch(() => 0) < 200 && Date.now() < deadline) await sleep(50)
   first.child.kill('SIGKILL')
   expect((await first.done).code).toBe(null)
 
@@ -51,13 +51,15 @@ test('a stage worker killed mid-stream and restarted turns every raw record into
   expect(resumed.received).toBeLessThan(lines.length + 1)
 
   const kafka = testKafka()
-  const docs = (await readAll(kafka, names.curated)).map(m => documentSchema.parse(JSON.parse(m.value.toString())))
+  const docs = (await readAll(kafka, names.normalized)).map(m => documentSchema.parse(JSON.parse(m.value.toString())))
   const numbers = docs.map(d => (d.meta as { n: number }).n)
   expect(numbers).toHaveLength(lines.length)
   expect(new Set(numbers).size).toBe(lines.length)
-  expect(docs.every(d => d.text === lines[(d.meta as { n: number }).n])).toBe(true)
+  // normalized: Chinese identified, text cleaned but still the line's text
+  expect(docs.filter(d => d.lang === 'zh').length).toBeGreaterThan(lines.length * 0.95)
+  expect(docs.every(d => typeof d.signals.langid_letters === 'number' && typeof d.signals.clean_nfkc_changed === 'number')).toBe(true)
   const dead = (await readAll(kafka, names.deadletter)).map(m => decodeDeadLetter(m.value))
   expect(dead).toHaveLength(1)
-  expect(dead[0]).toMatchObject({ stage: 'document', code: 'bad_schema', provenance: { topic: names.raw } })
+  expect(dead[0]).toMatchObject({ stage: 'normalize', code: 'bad_schema', provenance: { topic: names.raw } })
   expect(Buffer.from(dead[0]!.raw!).toString()).toBe('not a raw record')
 })

@@ -1,0 +1,77 @@
+import { DEAD_LETTER_RAW_BYTES, type DeadLetter } from '../schemas/deadletter.ts'
+import type { Document } from '../schemas/document.ts'
+import { encodeRawRecord, type RawRecord } from '../schemas/raw-record.ts'
+import type { Operator, OperatorContext, OperatorStats } from '../streams/operator.ts'
+
+export interface ApplySinks {
+  document: (doc: Document) => Promise<void>
+  deadLetter: (letter: DeadLetter) => Promise<void>
+}
+
+/** One or more operators run in a row over a source, with what they drop routed as the workers route it. */
+export interface ApplyChain {
+  input: 'records' | 'documents'
+  run: (source: AsyncIterable<any>, signal: AbortSignal, sinks: ApplySinks) => Promise<void>
+  /** Drop counts by reason, over all operators of the chain. */
+  dropped: () => Record<string, number>
+}
+
+/**
+ * Builds the operators of an `apply` command, validating their config before anything is read.
+ * A dropped document is written marked drop, in input order; a raw record the normalizer failed on
+ * becomes a dead letter with the error, as in the normalize worker.
+ */
+export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'pipeline', config: { filter: unknown, normalize: unknown }): Promise<ApplyChain> {
+  const { fromConfig } = await import('../streams/filters/index.ts')
+  const { normalizeConfigSchema } = await import('../streams/normalize/config.ts')
+  const { normalizeDocuments } = await import('../streams/normalize/index.ts')
+  const { toDocuments } = await import('../streams/operators/to-document.ts')
+  const { validate } = await import('./commands/options.ts')
+  const errors = new WeakMap<RawRecord, Error>()
+  const normalizer = () => normalizeDocuments(validate(normalizeConfigSchema, config.normalize, {}), { onError: (raw, err) => errors.set(raw, err) })
+  const ops: Array<Operator<any, any>> = operator === 'ingest'
+    ? [toDocuments()]
+    : operator === 'normalize'
+      ? [normalizer()]
+      : operator === 'filter' ? [fromConfig(config.filter)] : [normalizer(), fromConfig(config.filter)]
+  const stats: OperatorStats[] = []
+  return {
+    input: operator === 'filter' ? 'documents' : 'records',
+    dropped: () => {
+      const out: Record<string, number> = {}
+      for (const s of stats) for (const [k, v] of Object.entries(s)) if (k.startsWith('dropped_')) out[k.slice(8)] = (out[k.slice(8)] ?? 0) + v
+      return out
+    },
+    run: async (source, signal, sinks) => {
+      // drops happen while the next output is pulled; writing them first keeps the input order
+      const pending: Array<() => Promise<void>> = []
+      const context = (): OperatorContext<any> => {
+        const s: OperatorStats = { received: 0, forwarded: 0 }
+        stats.push(s)
+        return {
+          stats: s,
+          signal,
+          drop: (item: Document | RawRecord, reason: string) => {
+            s[`dropped_${reason}`] = (s[`dropped_${reason}`] ?? 0) + 1
+            pending.push('decision' in item
+              ? async () => await sinks.document(item)
+              : async () => {
+                const raw = encodeRawRecord(item)
+                await sinks.deadLetter({
+                  schema_version: 1, stage: 'normalize', code: 'stage_failed', message: errors.get(item)?.message ?? reason, at: new Date().toISOString(),
+                  provenance: item.provenance, raw: new Uint8Array(raw.subarray(0, DEAD_LETTER_RAW_BYTES)), raw_truncated: raw.length > DEAD_LETTER_RAW_BYTES
+                })
+              })
+          }
+        }
+      }
+      let stream: AsyncIterable<any> = source
+      for (const op of ops) stream = op(stream, context())
+      for await (const doc of stream as AsyncIterable<Document>) {
+        for (const write of pending.splice(0)) await write()
+        await sinks.document(doc)
+      }
+      for (const write of pending.splice(0)) await write()
+    }
+  }
+}
