@@ -49,7 +49,7 @@ export const C4_RULES: RuleSpec[] = [
     languages: SPACED,
     describe: 'lines removed: with a word longer than `maxWordChars`',
     options: z.strictObject({ maxWordChars: count.positive().default(1000) }),
-    build: o => view => view.text.length <= o.maxWordChars
+    build: o => view => view.words.longestRaw <= o.maxWordChars
       ? { value: 0, drop: false }
       : removeUnits(view.lines, line => line.split(/\s+/).some(w => w.length > o.maxWordChars), '\n')
   }),

@@ -60,6 +60,6 @@ export const FINEWEB_RULES: RuleSpec[] = [
     languages: LANGS,
     describe: 'newlines per word (per Han character for zh): list-like pages; drops above `max`',
     options: z.strictObject({ max: z.number().min(0).default(0.3) }),
-    build: o => view => { const r = ratio(view.lines.length - 1, view.tokens.length); return { value: r, drop: r > o.max } }
+    build: o => view => { const r = ratio(view.lines.length - 1, view.tokens.starts.length); return { value: r, drop: r > o.max } }
   })
 ]

@@ -14,7 +14,6 @@ const occurrences = (text: string, needle: string): number => {
 }
 const BULLET = /^\s*[•\-*·●▪◦‣]/
 const ELLIPSIS_END = /(?:\.\.\.|…)\s*$/
-const ALPHA = /\p{L}/u
 const SPACED = ['en', 'other'] as const
 
 const lineShare = (view: TextView, test: RegExp): number => ratio(view.lines.filter(l => test.test(l)).length, view.lines.length)
@@ -27,7 +26,7 @@ export const GOPHER_QUALITY_RULES: RuleSpec[] = [
     languages: SPACED,
     describe: 'words (punctuation-only pieces left out); drops outside [`min`, `max`]',
     options: z.strictObject({ min: count.default(50), max: count.default(100_000) }).refine(o => o.min <= o.max, { message: 'min must not exceed max', path: ['min'] }),
-    build: o => view => { const n = view.words.length; return { value: n, drop: n < o.min || n > o.max } }
+    build: o => view => { const n = view.length; return { value: n, drop: n < o.min || n > o.max } }
   }),
   defineRule({
     name: 'gopher_mean_word_length',
@@ -37,10 +36,7 @@ export const GOPHER_QUALITY_RULES: RuleSpec[] = [
     describe: 'mean word length in characters; drops outside [`min`, `max`]',
     options: z.strictObject({ min: z.number().min(0).default(3), max: z.number().min(0).default(10) }).refine(o => o.min <= o.max, { message: 'min must not exceed max', path: ['min'] }),
     build: o => view => {
-      const words = view.words
-      let chars = 0
-      for (const w of words) chars += w.length
-      const mean = ratio(chars, words.length)
+      const mean = ratio(view.words.chars, view.length)
       return { value: mean, drop: mean < o.min || mean > o.max }
     }
   }),
@@ -91,8 +87,7 @@ export const GOPHER_QUALITY_RULES: RuleSpec[] = [
     describe: 'share of whitespace-separated words with a letter; drops below `min`',
     options: z.strictObject({ min: share.default(0.8) }),
     build: o => view => {
-      const words = view.rawWords
-      const r = ratio(words.filter(w => ALPHA.test(w)).length, words.length)
+      const r = ratio(view.words.alpha, view.words.raw)
       return { value: r, drop: r < o.min }
     }
   }),
@@ -107,9 +102,11 @@ export const GOPHER_QUALITY_RULES: RuleSpec[] = [
       const stop = new Set(readList('en-stopwords.txt'))
       return view => {
         const found = new Set<string>()
-        for (const w of view.words) {
-          if (w.length <= 4 && stop.has(w.toLowerCase())) found.add(w.toLowerCase())
-          if (found.size >= stop.size) break
+        const { starts, ends } = view.words.spans
+        for (let i = 0; i < starts.length && found.size < stop.size; i++) {
+          if (ends[i]! - starts[i]! > 4) continue
+          const w = view.text.slice(starts[i], ends[i]).toLowerCase()
+          if (stop.has(w)) found.add(w)
         }
         return { value: found.size, drop: found.size < o.min }
       }

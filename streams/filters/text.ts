@@ -1,9 +1,11 @@
+import { flagsAt, HAN, LETTER, PUNCT_SYMBOL, SPACE, unitFlags, widthAt, widthBefore } from './charclass.ts'
+
 /** The languages rules are written for; a document of any other language (or none) counts as `other`. */
 export const LANGS = ['zh', 'en', 'other'] as const
 export type Lang = typeof LANGS[number]
 
-const HAN = /\p{Script=Han}/gu
-const LATIN = /\p{Script=Latin}/gu
+const HAN_SCRIPT = /\p{Script=Han}/gu
+const LATIN_SCRIPT = /\p{Script=Latin}/gu
 // a sentence ends at terminal punctuation (ASCII followed by a space, CJK anywhere)
 const SENTENCE_END = /[.!?]+["')\]]*(?=\s|$)|[。！？；…]+[”」』）]*/gu
 /** A line ending in a Unicode sentence terminator (FineWeb's test). */
@@ -19,14 +21,28 @@ export function ruleLanguage (lang: string | null, text: string): { lang: Lang, 
   if (lang === 'zh' || lang === 'en') return { lang, guessed: false }
   if (lang !== null) return { lang: 'other', guessed: false }
   const sample = text.length > 4000 ? text.slice(0, 4000) : text
-  const han = sample.match(HAN)?.length ?? 0
-  const latin = sample.match(LATIN)?.length ?? 0
+  const han = sample.match(HAN_SCRIPT)?.length ?? 0
+  const latin = sample.match(LATIN_SCRIPT)?.length ?? 0
   if (han > 0 && han >= latin * 0.3) return { lang: 'zh', guessed: true }
   return { lang: latin > 0 ? 'en' : 'other', guessed: true }
 }
 
-const WORD_EDGE = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu
-const TOKEN = /\p{Script=Han}|[^\s\p{Script=Han}\p{P}\p{S}]+/gu
+/** Whitespace-separated pieces of a text and the words left after stripping punctuation from their edges. */
+export interface Words {
+  /** Pieces as `split(/\s+/)` gives them, empty ones left out. */
+  raw: number
+  /** Pieces with a letter (`\p{L}`). */
+  alpha: number
+  /** The longest piece, in code units. */
+  longestRaw: number
+  /** Words: pieces with leading and trailing `[\p{P}\p{S}]` stripped, those of punctuation only left out. */
+  spans: Spans
+  /** Code units in all words. */
+  chars: number
+}
+
+/** Pieces of a text as [start, end) code-unit offsets: no substring is made until a rule needs one. */
+export interface Spans { starts: number[], ends: number[] }
 
 /**
  * One version of a document's text with the measurements rules share, each computed on first use
@@ -35,11 +51,11 @@ const TOKEN = /\p{Script=Han}|[^\s\p{Script=Han}\p{P}\p{S}]+/gu
 export class TextView {
   #lines?: string[]
   #nonEmptyLines?: string[]
-  #rawWords?: string[]
-  #words?: string[]
-  #tokens?: string[]
+  #words?: Words
+  #tokens?: Spans
   #lower?: string
   #sentences?: number
+  #longestLine?: number
 
   constructor (readonly text: string, readonly lang: Lang) {}
 
@@ -48,21 +64,16 @@ export class TextView {
 
   get nonEmptyLines (): string[] { return (this.#nonEmptyLines ??= this.lines.filter(l => l.trim() !== '')) }
 
-  /** Whitespace-separated pieces as they are (punctuation attached). */
-  get rawWords (): string[] { return (this.#rawWords ??= this.text.split(/\s+/).filter(w => w !== '')) }
+  /** Code units of the longest line. */
+  get longestLine (): number { return (this.#longestLine ??= longestLine(this.text)) }
 
-  /** Words with leading and trailing punctuation stripped; pieces of punctuation only are left out. */
-  get words (): string[] {
-    return (this.#words ??= this.rawWords.map(w => w.replace(WORD_EDGE, '')).filter(w => w !== ''))
-  }
+  get words (): Words { return (this.#words ??= scanWords(this.text)) }
 
   /**
    * Units for n-gram statistics: words, except that every Han character is a unit of its own
    * (Chinese has no spaces; a character is the closest thing to a word without a segmenter).
    */
-  get tokens (): string[] {
-    return (this.#tokens ??= this.lang === 'zh' ? (this.text.match(TOKEN) ?? []) : this.words)
-  }
+  get tokens (): Spans { return (this.#tokens ??= this.lang === 'zh' ? scanHanTokens(this.text) : this.words.spans) }
 
   get lower (): string { return (this.#lower ??= this.text.toLowerCase()) }
 
@@ -70,7 +81,76 @@ export class TextView {
   get sentences (): number { return (this.#sentences ??= countSentences(this.text)) }
 
   /** The length unit of a language: characters (without whitespace) for Chinese, words otherwise. */
-  get length (): number { return this.lang === 'zh' ? this.text.length - countWhitespace(this.text) : this.words.length }
+  get length (): number { return this.lang === 'zh' ? this.text.length - countWhitespace(this.text) : this.words.spans.starts.length }
+}
+
+/** Words and pieces in one pass, with the semantics of `split(/\s+/)` and `/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu`. */
+function scanWords (text: string): Words {
+  const spans: Spans = { starts: [], ends: [] }
+  let raw = 0
+  let alpha = 0
+  let longestRaw = 0
+  let chars = 0
+  const n = text.length
+  let i = 0
+  while (i < n) {
+    while (i < n && (unitFlags(text.charCodeAt(i)) & SPACE) !== 0) i++
+    if (i === n) break
+    const start = i
+    let letter = false
+    while (i < n && (unitFlags(text.charCodeAt(i)) & SPACE) === 0) {
+      if (!letter && (flagsAt(text, i) & LETTER) !== 0) letter = true
+      i += widthAt(text, i)
+    }
+    raw++
+    if (letter) alpha++
+    if (i - start > longestRaw) longestRaw = i - start
+    let s = start
+    while (s < i && (flagsAt(text, s) & PUNCT_SYMBOL) !== 0) s += widthAt(text, s)
+    let e = i
+    while (e > s) {
+      const w = widthBefore(text, e, s)
+      if ((flagsAt(text, e - w) & PUNCT_SYMBOL) === 0) break
+      e -= w
+    }
+    if (e > s) {
+      spans.starts.push(s)
+      spans.ends.push(e)
+      chars += e - s
+    }
+  }
+  return { raw, alpha, longestRaw, spans, chars }
+}
+
+/** Every Han character, and every run of characters that are neither Han, whitespace nor punctuation/symbol. */
+function scanHanTokens (text: string): Spans {
+  const spans: Spans = { starts: [], ends: [] }
+  const n = text.length
+  let run = -1
+  for (let i = 0; i < n;) {
+    const f = flagsAt(text, i)
+    const w = widthAt(text, i)
+    if ((f & (HAN | SPACE | PUNCT_SYMBOL)) === 0) {
+      if (run < 0) run = i
+    } else {
+      if (run >= 0) { spans.starts.push(run); spans.ends.push(i); run = -1 }
+      if ((f & HAN) !== 0) { spans.starts.push(i); spans.ends.push(i + w) }
+    }
+    i += w
+  }
+  if (run >= 0) { spans.starts.push(run); spans.ends.push(n) }
+  return spans
+}
+
+function longestLine (text: string): number {
+  let longest = 0
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('\n', start)
+    if (end < 0) end = text.length
+    if (end - start > longest) longest = end - start
+    start = end + 1
+  }
+  return longest
 }
 
 export function countSentences (text: string): number {

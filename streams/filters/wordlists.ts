@@ -16,6 +16,39 @@ export interface Matcher {
 const LATIN_TOKEN = /[a-z0-9\u00c0-\u024f]+/g
 const latinTokens = (lower: string): string[] => lower.match(LATIN_TOKEN) ?? []
 
+const isLatinUnit = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x24f)
+
+/** FNV-1a over code units: the same number for a token in an entry and in scanned text. */
+function hashUnits (s: string, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+/** The tokens `LATIN_TOKEN` finds in lowercased text, as offsets and hashes (no substrings). */
+interface Runs { lower: string, starts: number[], ends: number[], hashes: number[] }
+
+function latinRuns (lower: string): Runs {
+  const runs: Runs = { lower, starts: [], ends: [], hashes: [] }
+  for (let i = 0; i < lower.length; i++) {
+    if (!isLatinUnit(lower.charCodeAt(i))) continue
+    const start = i
+    let h = 0x811c9dc5
+    for (; i < lower.length; i++) {
+      const c = lower.charCodeAt(i)
+      if (!isLatinUnit(c)) break
+      h = Math.imul(h ^ c, 0x01000193)
+    }
+    runs.starts.push(start)
+    runs.ends.push(i)
+    runs.hashes.push(h >>> 0)
+  }
+  return runs
+}
+
+const runIs = (runs: Runs, i: number, token: string): boolean =>
+  i < runs.starts.length && runs.ends[i]! - runs.starts[i]! === token.length && runs.lower.startsWith(token, runs.starts[i])
+
 export function readList (file: string): string[] {
   let body: string
   try {
@@ -31,41 +64,47 @@ export function readList (file: string): string[] {
  * their first token and a phrase must continue token by token.
  */
 function tokenMatcher (entries: string[]): Matcher {
-  const byFirst = new Map<string, string[][]>()
+  // by the hash of the first token; a 16-bit filter of those hashes turns most tokens away with one array read
+  const byFirst = new Map<number, string[][]>()
+  const filter = new Uint8Array(0x10000)
   for (const e of entries) {
-    const [first, ...rest] = latinTokens(e.toLowerCase())
-    if (first === undefined) continue
-    const list = byFirst.get(first) ?? []
-    list.push(rest)
-    byFirst.set(first, list)
+    const tokens = latinTokens(e.toLowerCase())
+    if (tokens.length === 0) continue
+    const h = hashUnits(tokens[0]!, 0, tokens[0]!.length)
+    filter[h & 0xffff] = 1
+    const list = byFirst.get(h) ?? []
+    list.push(tokens)
+    byFirst.set(h, list)
   }
-  const count = (toks: string[]): Hits => {
+  const count = (runs: Runs): Hits => {
     let hits = 0
     let chars = 0
-    for (let i = 0; i < toks.length; i++) {
-      const candidates = byFirst.get(toks[i]!)
+    for (let i = 0; i < runs.hashes.length; i++) {
+      const h = runs.hashes[i]!
+      if (filter[h & 0xffff] === 0) continue
+      const candidates = byFirst.get(h)
       if (candidates === undefined) continue
-      for (const rest of candidates) {
+      for (const tokens of candidates) {
         let j = 0
-        while (j < rest.length && toks[i + 1 + j] === rest[j]) j++
-        if (j < rest.length) continue
+        while (j < tokens.length && runIs(runs, i + j, tokens[j]!)) j++
+        if (j < tokens.length) continue
         hits++
-        for (let k = 0; k <= rest.length; k++) chars += toks[i + k]!.length
-        i += rest.length
+        for (let k = 0; k < tokens.length; k++) chars += tokens[k]!.length
+        i += tokens.length - 1
         break
       }
     }
     return { hits, chars }
   }
-  return { inView: perView(view => count(viewTokens(view))), inText: text => count(latinTokens(text.toLowerCase())) }
+  return { inView: perView(view => count(viewRuns(view))), inText: text => count(latinRuns(text.toLowerCase())) }
 }
 
-const tokensOf = new WeakMap<TextView, string[]>()
+const runsOf = new WeakMap<TextView, Runs>()
 /** The lowercased Latin tokens of a view, shared by every English list. */
-function viewTokens (view: TextView): string[] {
-  let toks = tokensOf.get(view)
-  if (toks === undefined) tokensOf.set(view, toks = latinTokens(view.lower))
-  return toks
+function viewRuns (view: TextView): Runs {
+  let runs = runsOf.get(view)
+  if (runs === undefined) runsOf.set(view, runs = latinRuns(view.lower))
+  return runs
 }
 
 /** Remembers a list's hits per view: the document rule and the line rule of a list ask the same question. */
@@ -84,15 +123,19 @@ function perView (f: (view: TextView) => Hits): (view: TextView) => Hits {
  */
 function substringMatcher (entries: string[]): Matcher {
   const byFirst = new Map<number, string[]>()
+  // a flag per first code unit: most characters are turned away with one array read
+  const starts = new Uint8Array(0x10000)
   for (const e of entries.map(x => x.toLowerCase()).sort((a, b) => b.length - a.length)) {
     const list = byFirst.get(e.charCodeAt(0)) ?? []
     list.push(e)
     byFirst.set(e.charCodeAt(0), list)
+    starts[e.charCodeAt(0)] = 1
   }
   const count = (lower: string): Hits => {
     let hits = 0
     let chars = 0
     for (let i = 0; i < lower.length; i++) {
+      if (starts[lower.charCodeAt(i)] === 0) continue
       const candidates = byFirst.get(lower.charCodeAt(i))
       if (candidates === undefined) continue
       for (const e of candidates) {
