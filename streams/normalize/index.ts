@@ -38,7 +38,7 @@ export function normalizeRecord (raw: RawRecord, ingestedAt: string, config: Nor
   }
   if (html !== null) {
     if (config.extract) {
-      const extracted = extractMainText(html, { url: raw.url ?? undefined })
+      const extracted = extractMainText(html, { url: raw.url ?? undefined, fast: config.extractMode === 'fast' })
       Object.assign(signals, extracted.signals)
       text = extracted.text
       if (extracted.title !== null) signals.extract_title = extracted.title
