@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ngramIndex } from './ngrams.ts'
+import { DUP_WORDS, ngramStats, TOP_WORDS } from './ngrams.ts'
 import { defineRule, ratio, share, type RuleSpec } from './rule.ts'
 import { LANGS, type TextView } from './text.ts'
 
@@ -44,8 +44,8 @@ function fractionRule (name: string, what: string, max: number, measure: (view: 
   })
 }
 
-const TOP = [[2, 0.2], [3, 0.18], [4, 0.16]] as const
-const DUP = [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]] as const
+const TOP_MAX = [0.2, 0.18, 0.16] as const
+const DUP_MAX = [0.15, 0.14, 0.13, 0.12, 0.11, 0.1] as const
 
 export const GOPHER_REPETITION_RULES: RuleSpec[] = [
   fractionRule('gopher_dup_para_frac', 'share of paragraphs (split on blank lines) that repeat an earlier one', 0.3,
@@ -56,8 +56,8 @@ export const GOPHER_REPETITION_RULES: RuleSpec[] = [
     v => { const s = lineStats(v); return ratio(s.dup.elements, s.count) }),
   fractionRule('gopher_dup_line_char_frac', 'characters in repeated lines / all characters', 0.2,
     v => ratio(lineStats(v).dup.chars, v.text.length)),
-  ...TOP.map(([n, max]) => fractionRule(`gopher_top_${n}gram`, `characters of the most frequent word ${n}-gram times its count / all characters`, max,
-    v => ratio(ngramIndex(v).topChars(n), v.text.length))),
-  ...DUP.map(([n, max]) => fractionRule(`gopher_dup_${n}gram`, `characters in repeated word ${n}-grams (each character once) / all characters`, max,
-    v => ratio(ngramIndex(v).dupChars(n), v.text.length)))
+  ...TOP_WORDS.map((n, i) => fractionRule(`gopher_top_${n}gram`, `characters of the most frequent word ${n}-gram times its count / all characters`, TOP_MAX[i]!,
+    v => ratio(ngramStats(v).top[n]!, v.text.length))),
+  ...DUP_WORDS.map((n, i) => fractionRule(`gopher_dup_${n}gram`, `characters in repeated word ${n}-grams (each character once) / all characters`, DUP_MAX[i]!,
+    v => ratio(ngramStats(v).dup[n]!, v.text.length)))
 ]

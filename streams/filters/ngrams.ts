@@ -1,132 +1,131 @@
 import type { Spans, TextView } from './text.ts'
 
+/** Gopher's n-gram sizes in words: the most frequent n-gram for 2..4, duplicated n-grams for 5..10. */
+export const TOP_WORDS = [2, 3, 4] as const
+export const DUP_WORDS = [5, 6, 7, 8, 9, 10] as const
+
+/** Characters per measure, indexed by n in words. */
+export interface NgramStats { top: number[], dup: number[] }
+
 /**
- * The n-grams of one text's tokens as equivalence classes, refined one token at a time: positions i
- * and j hold the same (n+1)-gram exactly when they hold the same n-gram and the same next token. A
- * class is named by its first position, so counts live in plain arrays, and an n-gram that occurs
- * once can never repeat at a larger n: only the positions still in a shared class (`active`) are
- * worked on, and they thin out fast. Equality is exact (token ids are interned strings), no hashing
- * collisions; no n-gram string is ever built.
+ * Buffers reused by every document: typed arrays cost a microsecond or more each to allocate, which
+ * for a short document is more than the counting. Stats are computed in one synchronous call, so
+ * nothing else can use them meanwhile.
  */
-export class NgramIndex {
-  readonly #tok: Int32Array
+class Scratch {
+  tok = new Int32Array(0)
   /** Code units of tokens 0..i-1. */
-  readonly #prefix: Int32Array
-  /** At n = 1 the token ids; afterwards, for active positions, the first position of the same n-gram. */
-  #cls: Int32Array
-  readonly #size: Int32Array
+  prefix = new Int32Array(1)
+  /** For active positions: the first position with the same n-gram (at n = 1, the token id). */
+  cls = new Int32Array(0)
+  size = new Int32Array(0)
   /** Positions (ascending) whose n-gram occurs more than once. */
-  #active: Int32Array
-  #activeCount = 0
-  #n = 1
+  active = new Int32Array(0)
+  /** Per class: running counts (top) or a seen flag (dup); zeroed again after each use. */
+  seen = new Int32Array(0)
 
-  /**
-   * `perWord` tokens stand for one word (2 for Chinese characters: a Chinese word is about two
-   * characters, so a "3-gram" is 6 characters); `spaced` tells whether tokens were joined by spaces.
-   */
-  constructor (text: string, tokens: Spans, readonly perWord = 1, readonly spaced = true) {
-    const t = tokens.starts.length
-    this.#tok = internTokens(text, tokens)
-    this.#prefix = new Int32Array(t + 1)
-    for (let i = 0; i < t; i++) this.#prefix[i + 1] = this.#prefix[i]! + tokens.ends[i]! - tokens.starts[i]!
-    this.#cls = this.#tok
-    this.#size = new Int32Array(t)
-    this.#active = new Int32Array(t)
-    this.#restart()
+  fit (tokens: number): void {
+    if (tokens <= this.tok.length) return
+    const size = Math.max(tokens, this.tok.length * 2)
+    this.tok = new Int32Array(size)
+    this.prefix = new Int32Array(size + 1)
+    this.cls = new Int32Array(size)
+    this.size = new Int32Array(size)
+    this.active = new Int32Array(size)
+    this.seen = new Int32Array(size)
   }
+}
 
-  get size (): number { return this.#tok.length }
+const buf = new Scratch()
 
-  #restart (): void {
-    this.#cls = this.#tok.slice()
-    for (let i = 0; i < this.#active.length; i++) this.#active[i] = i
-    this.#activeCount = this.#active.length
-    this.#n = 1
+/**
+ * Gopher's n-gram measures of a text's tokens. The n-grams are equivalence classes refined one
+ * token at a time: positions i and j hold the same (n+1)-gram exactly when they hold the same n-gram
+ * and the same next token. A class is named by its first position, so counts live in plain arrays,
+ * and an n-gram that occurs once can never repeat at a larger n: only the positions still in a
+ * shared class (`active`) are worked on, and they thin out fast. Equality is exact (token ids are
+ * interned strings, no hashing collisions) and no n-gram string is ever built. `perWord` tokens
+ * stand for one word (2 for Chinese characters: a Chinese word is about two characters, so a
+ * "3-gram" is 6 characters); `spaced` tells whether tokens were joined by spaces.
+ */
+export function measureNgrams (text: string, tokens: Spans, perWord: number, spaced: boolean): NgramStats {
+  const t = tokens.starts.length
+  buf.fit(t)
+  const { tok, prefix, cls, active, seen } = buf
+  internTokens(text, tokens, tok)
+  for (let i = 0; i < t; i++) {
+    prefix[i + 1] = prefix[i]! + tokens.ends[i]! - tokens.starts[i]!
+    cls[i] = tok[i]!
+    active[i] = i
   }
-
-  /** Refines the classes up to n-grams (n >= 2); returns how many n-grams there are. */
-  #extend (n: number): number {
-    if (n < this.#n) this.#restart()
-    const tok = this.#tok
-    const cls = this.#cls
-    const size = this.#size
-    const active = this.#active
-    for (; this.#n < n && this.#activeCount > 0; this.#n++) {
-      const k = this.#n
-      const limit = tok.length - k
-      scratch.reset(this.#activeCount)
-      let m = 0
-      for (let a = 0; a < this.#activeCount; a++) {
+  let activeCount = t
+  const stats: NgramStats = { top: [], dup: [] }
+  const last = DUP_WORDS[DUP_WORDS.length - 1]! * perWord
+  for (let n = 2; n <= last; n++) {
+    activeCount = refine(n - 1, t, activeCount)
+    const count = Math.max(0, t - n + 1)
+    if (n % perWord !== 0) continue
+    const words = n / perWord
+    if ((TOP_WORDS as readonly number[]).includes(words)) {
+      // Left to right, keeping the first n-gram whose running count exceeds the best so far; with
+      // one occurrence each that is the first n-gram.
+      let best = 1
+      let bestAt = 0
+      for (let a = 0; a < activeCount; a++) {
         const i = active[a]!
-        if (i >= limit) break
-        const first = scratch.firstOf(cls[i]!, tok[i + k]!, i)
-        if (first === i) size[i] = 1
-        else size[first]!++
-        cls[i] = first
-        active[m++] = i
+        const c = ++seen[cls[i]!]!
+        if (c > best) { best = c; bestAt = i }
       }
-      let kept = 0
-      for (let a = 0; a < m; a++) if (size[cls[active[a]!]!]! > 1) active[kept++] = active[a]!
-      this.#activeCount = kept
+      for (let a = 0; a < activeCount; a++) seen[cls[active[a]!]!] = 0
+      stats.top[words] = count === 0 ? 0 : (prefix[bestAt + n]! - prefix[bestAt]! + (spaced ? n - 1 : 0)) * best
     }
-    this.#n = Math.max(this.#n, n)
-    return Math.max(0, tok.length - n + 1)
-  }
-
-  #chars (start: number, n: number): number { return this.#prefix[start + n]! - this.#prefix[start]! }
-
-  /**
-   * Characters of the most frequent n-gram (joined by spaces) times its count: Gopher's top n-gram
-   * measure. Of n-grams tied on count, the one whose last counted occurrence comes first wins (as a
-   * left-to-right count that keeps the first to exceed the best so far); a single occurrence each
-   * means the first n-gram.
-   */
-  topChars (words: number): number {
-    const n = words * this.perWord
-    const count = this.#extend(n)
-    if (count === 0) return 0
-    let best = 1
-    let bestAt = 0
-    const seen = new Int32Array(count)
-    for (let a = 0; a < this.#activeCount; a++) {
-      const i = this.#active[a]!
-      const c = ++seen[this.#cls[i]!]!
-      if (c > best) { best = c; bestAt = i }
+    if ((DUP_WORDS as readonly number[]).includes(words)) {
+      // Left to right, skipping past each repeat so a character counts once (the skipped n-grams
+      // are not remembered)
+      let dup = 0
+      let next = 0
+      for (let a = 0; a < activeCount; a++) {
+        const i = active[a]!
+        if (i < next) continue
+        if (seen[cls[i]!] === 1) {
+          dup += prefix[i + n]! - prefix[i]!
+          next = i + n
+        } else seen[cls[i]!] = 1
+      }
+      for (let a = 0; a < activeCount; a++) seen[cls[active[a]!]!] = 0
+      stats.dup[words] = dup
     }
-    return (this.#chars(bestAt, n) + (this.spaced ? n - 1 : 0)) * best
   }
+  return stats
+}
 
-  /**
-   * Characters of n-grams seen before, scanning left to right and skipping past each repeat so a
-   * character counts once (the skipped n-grams are not remembered): Gopher's duplicate n-gram measure.
-   */
-  dupChars (words: number): number {
-    const n = words * this.perWord
-    const count = this.#extend(n)
-    const seen = new Uint8Array(count)
-    let dup = 0
-    let next = 0
-    for (let a = 0; a < this.#activeCount; a++) {
-      const i = this.#active[a]!
-      if (i < next) continue
-      const c = this.#cls[i]!
-      if (seen[c] === 1) {
-        dup += this.#chars(i, n)
-        next = i + n
-      } else seen[c] = 1
-    }
-    return dup
+/** Refines the classes of the active positions from k-grams to (k+1)-grams; returns how many stay active. */
+function refine (k: number, t: number, activeCount: number): number {
+  const { tok, cls, size, active } = buf
+  const limit = t - k
+  pairs.reset(activeCount)
+  let m = 0
+  for (let a = 0; a < activeCount; a++) {
+    const i = active[a]!
+    if (i >= limit) break
+    const first = pairs.firstOf(cls[i]!, tok[i + k]!, i)
+    if (first === i) size[i] = 1
+    else size[first]!++
+    cls[i] = first
+    active[m++] = i
   }
+  let kept = 0
+  for (let a = 0; a < m; a++) if (size[cls[active[a]!]!]! > 1) active[kept++] = active[a]!
+  return kept
 }
 
 /**
  * Token ids: a single code point is its own id (most Chinese tokens: no lookup), longer tokens are
  * numbered above the code point range through a Map.
  */
-function internTokens (text: string, tokens: Spans): Int32Array {
-  const ids = new Int32Array(tokens.starts.length)
+function internTokens (text: string, tokens: Spans, ids: Int32Array): void {
   const named = new Map<string, number>()
-  for (let i = 0; i < ids.length; i++) {
+  for (let i = 0; i < tokens.starts.length; i++) {
     const s = tokens.starts[i]!
     const e = tokens.ends[i]!
     const cp = e - s <= 2 ? text.codePointAt(s)! : -1
@@ -136,7 +135,6 @@ function internTokens (text: string, tokens: Spans): Int32Array {
     if (id === undefined) named.set(token, id = 0x110000 + named.size)
     ids[i] = id
   }
-  return ids
 }
 
 /**
@@ -184,13 +182,13 @@ class PairTable {
   }
 }
 
-const scratch = new PairTable()
+const pairs = new PairTable()
 
-const indexes = new WeakMap<TextView, NgramIndex>()
+const stats = new WeakMap<TextView, NgramStats>()
 
-/** The n-gram index of a view's tokens, shared by all n-gram rules that look at the same text. */
-export function ngramIndex (view: TextView): NgramIndex {
-  let ix = indexes.get(view)
-  if (ix === undefined) indexes.set(view, ix = view.lang === 'zh' ? new NgramIndex(view.text, view.tokens, 2, false) : new NgramIndex(view.text, view.tokens))
-  return ix
+/** The n-gram measures of a view's tokens, computed once for all n-gram rules that look at the same text. */
+export function ngramStats (view: TextView): NgramStats {
+  let st = stats.get(view)
+  if (st === undefined) stats.set(view, st = view.lang === 'zh' ? measureNgrams(view.text, view.tokens, 2, false) : measureNgrams(view.text, view.tokens, 1, true))
+  return st
 }

@@ -1,4 +1,4 @@
-import { flagsAt, HAN, LETTER, PUNCT_SYMBOL, SPACE, unitFlags, widthAt, widthBefore } from './charclass.ts'
+import { DIGIT, flagsAt, HAN, LETTER, PUNCT_SYMBOL, SPACE, SYMBOL, unitFlags, widthAt, widthBefore } from './charclass.ts'
 
 /** The languages rules are written for; a document of any other language (or none) counts as `other`. */
 export const LANGS = ['zh', 'en', 'other'] as const
@@ -41,6 +41,22 @@ export interface Words {
   chars: number
 }
 
+/** Character counts of a text (Ziya2's format rules), from one pass. */
+export interface CharCounts {
+  /** Code points matching `[\p{S}\p{Co}\p{Cn}]`. */
+  symbols: number
+  /** Code points matching `\p{Nd}`. */
+  digits: number
+  /** Code units matching `\s`. */
+  spaces: number
+  /** U+FFFD and control characters other than tab, newline and CR (text decoded with the wrong charset). */
+  broken: number
+  /** Code units in the CJK Unified Ideographs blocks (basic, extension A, compatibility). */
+  han: number
+  /** Those, ASCII letters, and other code units matching `\p{L}`. */
+  letters: number
+}
+
 /** Pieces of a text as [start, end) code-unit offsets: no substring is made until a rule needs one. */
 export interface Spans { starts: number[], ends: number[] }
 
@@ -56,6 +72,7 @@ export class TextView {
   #lower?: string
   #sentences?: number
   #longestLine?: number
+  #chars?: CharCounts
 
   constructor (readonly text: string, readonly lang: Lang) {}
 
@@ -66,6 +83,8 @@ export class TextView {
 
   /** Code units of the longest line. */
   get longestLine (): number { return (this.#longestLine ??= longestLine(this.text)) }
+
+  get chars (): CharCounts { return (this.#chars ??= countChars(this.text)) }
 
   get words (): Words { return (this.#words ??= scanWords(this.text)) }
 
@@ -120,6 +139,23 @@ function scanWords (text: string): Words {
     }
   }
   return { raw, alpha, longestRaw, spans, chars }
+}
+
+function countChars (text: string): CharCounts {
+  const counts: CharCounts = { symbols: 0, digits: 0, spaces: 0, broken: 0, han: 0, letters: 0 }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const unit = unitFlags(c)
+    if ((unit & SPACE) !== 0) counts.spaces++
+    if (c <= 0x9f ? c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : c >= 0x7f : c === 0xfffd) counts.broken++
+    if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff)) { counts.han++; counts.letters++ } else if ((unit & LETTER) !== 0) counts.letters++
+    // symbols and digits by code point: a surrogate pair is one character, classified as a whole
+    const f = c >= 0xd800 && c <= 0xdbff ? flagsAt(text, i) : unit
+    if ((f & SYMBOL) !== 0) counts.symbols++
+    if ((f & DIGIT) !== 0) counts.digits++
+    if (f !== unit) i += widthAt(text, i) - 1
+  }
+  return counts
 }
 
 /** Every Han character, and every run of characters that are neither Han, whitespace nor punctuation/symbol. */

@@ -5,27 +5,11 @@ import { matchers } from './wordlists.ts'
 
 // Ziya2 RF, length and format: the document-level rules that run first (coarse to fine).
 
-const SYMBOL = /[\p{S}\p{Co}\p{Cn}]/gu
-const DIGIT = /\p{Nd}/gu
-const LETTER = /\p{L}/u
-// U+FFFD and control characters other than tab/newline/CR: text decoded with the wrong charset
-const BROKEN = /[\uFFFD\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g
 // markup and script that survived extraction: tags, entities, JavaScript idioms
 const HTML_REMNANT = /<\/?[a-z][a-z0-9]*(?:\s[^<>]{0,200})?\/?>|&(?:nbsp|amp|lt|gt|quot|apos|ldquo|rdquo|mdash|hellip|#\d{2,6}|#x[0-9a-f]{2,5});|\bfunction\s*\([^)]{0,80}\)\s*\{|\bdocument\.(?:write|getElementById)|\bvar\s+\w+\s*=/gi
 
-/** Han characters among letters, by code point ranges in one pass (a /\p{L}/g match array was slow). */
-function hanShare (text: string): number {
-  let han = 0
-  let letters = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff)) { han++; letters++ } else if (c < 0x80 ? ((c | 32) >= 97 && (c | 32) <= 122) : LETTER.test(text[i]!)) letters++
-  }
-  return ratio(han, letters)
-}
-
 const matchCount = (text: string, re: RegExp): number => text.match(re)?.length ?? 0
-const nonSpace = (view: TextView): number => view.text.replace(/\s+/g, '').length
+const nonSpace = (view: TextView): number => view.text.length - view.chars.spaces
 
 export const ZIYA2_FORMAT_RULES: RuleSpec[] = [
   defineRule({
@@ -53,7 +37,7 @@ export const ZIYA2_FORMAT_RULES: RuleSpec[] = [
     languages: LANGS,
     describe: 'share of replacement and control characters (mis-decoded text); drops above `max`',
     options: z.strictObject({ max: share.default(0.005) }),
-    build: o => view => { const r = ratio(matchCount(view.text, BROKEN), view.text.length); return { value: r, drop: r > o.max } }
+    build: o => view => { const r = ratio(view.chars.broken, view.text.length); return { value: r, drop: r > o.max } }
   }),
   defineRule({
     name: 'ziya2_symbol_ratio',
@@ -62,7 +46,7 @@ export const ZIYA2_FORMAT_RULES: RuleSpec[] = [
     languages: LANGS,
     describe: 'share of symbol, private-use and unassigned characters among non-space characters; drops above `max`',
     options: z.strictObject({ max: share.default(0.1) }),
-    build: o => view => { const r = ratio(matchCount(view.text, SYMBOL), nonSpace(view)); return { value: r, drop: r > o.max } }
+    build: o => view => { const r = ratio(view.chars.symbols, nonSpace(view)); return { value: r, drop: r > o.max } }
   }),
   defineRule({
     name: 'ziya2_digit_ratio',
@@ -71,7 +55,7 @@ export const ZIYA2_FORMAT_RULES: RuleSpec[] = [
     languages: LANGS,
     describe: 'share of digits among non-space characters (tables, listings); drops above `max`',
     options: z.strictObject({ max: share.default(0.3) }),
-    build: o => view => { const r = ratio(matchCount(view.text, DIGIT), nonSpace(view)); return { value: r, drop: r > o.max } }
+    build: o => view => { const r = ratio(view.chars.digits, nonSpace(view)); return { value: r, drop: r > o.max } }
   }),
   defineRule({
     name: 'ziya2_html_remnants',
@@ -89,7 +73,7 @@ export const ZIYA2_FORMAT_RULES: RuleSpec[] = [
     languages: ['zh'],
     describe: 'share of Han characters among letters of a Chinese document; drops below `min` (mislabelled or mostly code/English)',
     options: z.strictObject({ min: share.default(0.3) }),
-    build: o => view => { const r = hanShare(view.text); return { value: r, drop: r < o.min } }
+    build: o => view => { const r = ratio(view.chars.han, view.chars.letters); return { value: r, drop: r < o.min } }
   }),
   defineRule({
     name: 'ziya2_boilerplate_lines',
@@ -117,7 +101,8 @@ export const ZIYA2_FORMAT_RULES: RuleSpec[] = [
     options: z.strictObject({ maxChars: perLang(count.positive(), { zh: 500, en: 2000, other: 2000 }) }),
     build: o => view => {
       const max = o.maxChars[view.lang]
-      return removeSentences(view, s => s.length > max)
+      // a sentence is part of a line: without a line that long there is nothing to split
+      return view.longestLine <= max ? { value: 0, drop: false } : removeSentences(view, s => s.length > max)
     }
   })
 ]
