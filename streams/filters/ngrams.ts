@@ -120,32 +120,26 @@ function refine (k: number, t: number, activeCount: number): number {
 }
 
 /**
- * Token ids: a single code point is its own id (most Chinese tokens: no lookup), longer tokens are
- * numbered above the code point range through a Map.
+ * Token ids: a single code point is its own id (most Chinese tokens: no lookup); a longer token gets
+ * 0x110000 + the index of its first occurrence, found in an open-addressing table over the tokens'
+ * characters (no substring, no Map).
  */
 function internTokens (text: string, tokens: Spans, ids: Int32Array): void {
-  const named = new Map<string, number>()
-  for (let i = 0; i < tokens.starts.length; i++) {
-    const s = tokens.starts[i]!
-    const e = tokens.ends[i]!
-    const cp = e - s <= 2 ? text.codePointAt(s)! : -1
-    if (cp >= 0 && (cp > 0xffff ? 2 : 1) === e - s) { ids[i] = cp; continue }
-    const token = text.slice(s, e)
-    let id = named.get(token)
-    if (id === undefined) named.set(token, id = 0x110000 + named.size)
-    ids[i] = id
+  const { starts, ends } = tokens
+  words.reset(starts.length)
+  for (let i = 0; i < starts.length; i++) {
+    const s = starts[i]!
+    const e = ends[i]!
+    const c = text.charCodeAt(s)
+    if (e - s === 1) { ids[i] = c; continue }
+    if (e - s === 2 && c >= 0xd800 && c <= 0xdbff) { ids[i] = text.codePointAt(s)!; continue }
+    ids[i] = 0x110000 + words.firstOf(text, starts, ends, i)
   }
 }
 
-/**
- * Open addressing from a pair of int32 keys to the first position that added it, in typed arrays
- * reused across calls (a generation stamp marks live slots, so a reset clears nothing). One table
- * serves every index: refinement runs synchronously, one at a time.
- */
-class PairTable {
-  #a = new Int32Array(0)
-  #b = new Int32Array(0)
-  #value = new Int32Array(0)
+/** Open addressing from a token's characters to the index of its first occurrence. */
+class TokenTable {
+  #slots = new Int32Array(0)
   #stamp = new Uint32Array(0)
   #generation = 0
   #mask = 0
@@ -153,11 +147,53 @@ class PairTable {
   reset (entries: number): void {
     let size = 16
     while (size < entries * 2) size *= 2
-    if (size > this.#stamp.length) {
-      this.#a = new Int32Array(size)
-      this.#b = new Int32Array(size)
-      this.#value = new Int32Array(size)
+    if (size > this.#slots.length) {
+      this.#slots = new Int32Array(size)
       this.#stamp = new Uint32Array(size)
+      this.#generation = 0
+    }
+    this.#mask = size - 1
+    this.#generation++
+  }
+
+  firstOf (text: string, starts: Int32Array, ends: Int32Array, token: number): number {
+    const s = starts[token]!
+    const len = ends[token]! - s
+    let h = 0x811c9dc5
+    for (let k = s; k < s + len; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193)
+    let slot = (h ^ (h >>> 15)) & this.#mask
+    const gen = this.#generation
+    while (this.#stamp[slot] === gen) {
+      const other = this.#slots[slot]!
+      const o = starts[other]!
+      if (ends[other]! - o === len) {
+        let k = 0
+        while (k < len && text.charCodeAt(o + k) === text.charCodeAt(s + k)) k++
+        if (k === len) return other
+      }
+      slot = (slot + 1) & this.#mask
+    }
+    this.#stamp[slot] = gen
+    this.#slots[slot] = token
+    return token
+  }
+}
+
+/**
+ * Open addressing from a pair of int32 keys to the first position that added it, in one typed array
+ * of (a, b, value, generation) quadruples (one cache line per probe on large documents), reused
+ * across calls: the generation marks live slots, so a reset clears nothing.
+ */
+class PairTable {
+  #slots = new Int32Array(0)
+  #generation = 0
+  #mask = 0
+
+  reset (entries: number): void {
+    let size = 16
+    while (size < entries * 2) size *= 2
+    if (size * 4 > this.#slots.length) {
+      this.#slots = new Int32Array(size * 4)
       this.#generation = 0
     }
     this.#mask = size - 1
@@ -170,18 +206,20 @@ class PairTable {
     h = Math.imul(h ^ (h >>> 16), 0x7feb352d)
     let i = (h ^ (h >>> 15)) & this.#mask
     const gen = this.#generation
-    while (this.#stamp[i] === gen) {
-      if (this.#a[i] === a && this.#b[i] === b) return this.#value[i]!
+    const slots = this.#slots
+    while (slots[i * 4 + 3] === gen) {
+      if (slots[i * 4] === a && slots[i * 4 + 1] === b) return slots[i * 4 + 2]!
       i = (i + 1) & this.#mask
     }
-    this.#stamp[i] = gen
-    this.#a[i] = a
-    this.#b[i] = b
-    this.#value[i] = value
+    slots[i * 4] = a
+    slots[i * 4 + 1] = b
+    slots[i * 4 + 2] = value
+    slots[i * 4 + 3] = gen
     return value
   }
 }
 
+const words = new TokenTable()
 const pairs = new PairTable()
 
 const stats = new WeakMap<TextView, NgramStats>()

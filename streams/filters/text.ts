@@ -58,7 +58,35 @@ export interface CharCounts {
 }
 
 /** Pieces of a text as [start, end) code-unit offsets: no substring is made until a rule needs one. */
-export interface Spans { starts: number[], ends: number[] }
+export interface Spans { starts: Int32Array, ends: Int32Array }
+
+/**
+ * Collects spans in buffers reused by every scan (growing a JS array by push cost ~30 ns a span,
+ * more than the scan), then copies them out at their exact size.
+ */
+class SpanBuffer {
+  starts = new Int32Array(1024)
+  ends = new Int32Array(1024)
+  count = 0
+
+  /** Starts collecting for a text of `length` code units (a text has at most that many spans). */
+  begin (length: number): void {
+    if (length > this.starts.length) {
+      this.starts = new Int32Array(Math.max(length, this.starts.length * 2))
+      this.ends = new Int32Array(this.starts.length)
+    }
+    this.count = 0
+  }
+
+  add (start: number, end: number): void {
+    this.starts[this.count] = start
+    this.ends[this.count++] = end
+  }
+
+  done (): Spans { return { starts: this.starts.slice(0, this.count), ends: this.ends.slice(0, this.count) } }
+}
+
+const spanBuffer = new SpanBuffer()
 
 /**
  * One version of a document's text with the measurements rules share, each computed on first use
@@ -105,7 +133,8 @@ export class TextView {
 
 /** Words and pieces in one pass, with the semantics of `split(/\s+/)` and `/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu`. */
 function scanWords (text: string): Words {
-  const spans: Spans = { starts: [], ends: [] }
+  const spans = spanBuffer
+  spans.begin(text.length)
   let raw = 0
   let alpha = 0
   let longestRaw = 0
@@ -117,9 +146,14 @@ function scanWords (text: string): Words {
     if (i === n) break
     const start = i
     let letter = false
-    while (i < n && (unitFlags(text.charCodeAt(i)) & SPACE) === 0) {
-      if (!letter && (flagsAt(text, i) & LETTER) !== 0) letter = true
-      i += widthAt(text, i)
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i)
+      const unit = unitFlags(c)
+      if ((unit & SPACE) !== 0) break
+      if (c >= 0xd800 && c <= 0xdbff) {
+        if ((flagsAt(text, i) & LETTER) !== 0) letter = true
+        i += widthAt(text, i) - 1
+      } else if ((unit & LETTER) !== 0) letter = true
     }
     raw++
     if (letter) alpha++
@@ -133,12 +167,11 @@ function scanWords (text: string): Words {
       e -= w
     }
     if (e > s) {
-      spans.starts.push(s)
-      spans.ends.push(e)
+      spans.add(s, e)
       chars += e - s
     }
   }
-  return { raw, alpha, longestRaw, spans, chars }
+  return { raw, alpha, longestRaw, spans: spans.done(), chars }
 }
 
 function countChars (text: string): CharCounts {
@@ -160,22 +193,25 @@ function countChars (text: string): CharCounts {
 
 /** Every Han character, and every run of characters that are neither Han, whitespace nor punctuation/symbol. */
 function scanHanTokens (text: string): Spans {
-  const spans: Spans = { starts: [], ends: [] }
+  const spans = spanBuffer
+  spans.begin(text.length)
   const n = text.length
   let run = -1
   for (let i = 0; i < n;) {
-    const f = flagsAt(text, i)
-    const w = widthAt(text, i)
+    const c = text.charCodeAt(i)
+    const surrogate = c >= 0xd800 && c <= 0xdbff
+    const f = surrogate ? flagsAt(text, i) : unitFlags(c)
+    const w = surrogate ? widthAt(text, i) : 1
     if ((f & (HAN | SPACE | PUNCT_SYMBOL)) === 0) {
       if (run < 0) run = i
     } else {
-      if (run >= 0) { spans.starts.push(run); spans.ends.push(i); run = -1 }
-      if ((f & HAN) !== 0) { spans.starts.push(i); spans.ends.push(i + w) }
+      if (run >= 0) { spans.add(run, i); run = -1 }
+      if ((f & HAN) !== 0) spans.add(i, i + w)
     }
     i += w
   }
-  if (run >= 0) { spans.starts.push(run); spans.ends.push(n) }
-  return spans
+  if (run >= 0) spans.add(run, n)
+  return spans.done()
 }
 
 function longestLine (text: string): number {
