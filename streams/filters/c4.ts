@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { count, defineRule, removeUnits, type RuleSpec } from './rule.ts'
 import { LANGS, TERMINAL_OR_QUOTE, type Lang, type TextView } from './text.ts'
 import { matcher } from './wordlists.ts'
+import { SPACE, unitFlags } from './charclass.ts'
 
 // C4 (Raffel et al. 2020, section 2.2) as in the TensorFlow reference code and datatrove: lines are
 // removed first, then a document without enough sentences left is dropped. The rules run in the
@@ -17,7 +18,9 @@ const POLICY: Record<Lang, readonly string[]> = {
 }
 const SPACED = ['en', 'other'] as const
 
-function lineRule (name: string, languages: readonly Lang[], describe: string, remove: (line: string, view: TextView) => boolean): RuleSpec {
+/** `mentions`, when given, are phrases one of which a removed line has: a text without any keeps all its lines. */
+function lineRule (name: string, languages: readonly Lang[], describe: string, remove: (line: string, view: TextView) => boolean,
+  mentions?: (view: TextView) => readonly string[]): RuleSpec {
   return defineRule({
     name,
     set: 'c4',
@@ -25,8 +28,22 @@ function lineRule (name: string, languages: readonly Lang[], describe: string, r
     languages,
     describe: `lines removed: ${describe}`,
     options: z.strictObject({}),
-    build: () => view => removeUnits(view.lines, line => remove(line, view), '\n')
+    build: () => view => mentions !== undefined && !mentions(view).some(p => view.lower.includes(p))
+      ? { value: 0, drop: false }
+      : removeUnits(view.lines, line => remove(line, view), '\n')
   })
+}
+
+/** Whether a line has fewer than `min` whitespace-separated words (counting stops at `min`). */
+function fewerWords (line: string, min: number): boolean {
+  let words = 0
+  let inWord = false
+  for (let i = 0; i < line.length && words < min; i++) {
+    const space = (unitFlags(line.charCodeAt(i)) & SPACE) !== 0
+    if (!space && !inWord) words++
+    inWord = !space
+  }
+  return words < min
 }
 
 function containsRule (name: string, needle: string, describe: string): RuleSpec {
@@ -61,7 +78,7 @@ export const C4_RULES: RuleSpec[] = [
     describe: 'citation marks removed ([1], [edit], [citation needed]); never drops',
     options: z.strictObject({}),
     build: () => view => {
-      const n = view.text.match(CITATION)?.length ?? 0
+      const n = view.text.includes('[') ? view.text.match(CITATION)?.length ?? 0 : 0
       return n === 0 ? { value: 0, drop: false } : { value: n, drop: false, text: view.text.replace(CITATION, '') }
     }
   }),
@@ -74,13 +91,14 @@ export const C4_RULES: RuleSpec[] = [
     languages: SPACED,
     describe: 'lines removed: fewer than `min` words',
     options: z.strictObject({ min: count.default(3) }),
-    build: o => view => removeUnits(view.lines, line => line.split(/\s+/).filter(w => w !== '').length < o.min, '\n')
+    build: o => view => removeUnits(view.lines, line => fewerWords(line, o.min), '\n')
   }),
   containsRule('c4_lorem_ipsum', 'lorem ipsum', 'placeholder text: 1 when "lorem ipsum" appears, and the document drops'),
-  lineRule('c4_javascript_lines', LANGS, 'mentioning "javascript" (enable-JavaScript notices)', line => line.toLowerCase().includes('javascript')),
+  lineRule('c4_javascript_lines', LANGS, 'mentioning "javascript" (enable-JavaScript notices)', line => line.toLowerCase().includes('javascript'),
+    () => ['javascript']),
   containsRule('c4_curly_bracket', '{', 'code: 1 when a "{" appears, and the document drops'),
   lineRule('c4_policy_lines', LANGS, 'privacy, cookie and terms-of-use notices',
-    (line, view) => { const l = line.toLowerCase(); return POLICY[view.lang].some(p => l.includes(p)) }),
+    (line, view) => { const l = line.toLowerCase(); return POLICY[view.lang].some(p => l.includes(p)) }, view => POLICY[view.lang]),
   defineRule({
     name: 'c4_min_sentences',
     set: 'c4',

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { SignalValue } from '../../schemas/document.ts'
+import { SPACE, unitFlags } from './charclass.ts'
 
 export const PII_KINDS = ['email', 'phone', 'id'] as const
 export type PiiKind = typeof PII_KINDS[number]
@@ -52,17 +53,58 @@ export function luhn (digits: string): boolean {
 
 const digitCount = (s: string): number => s.replace(/\D/g, '').length
 
-interface Pattern { kind: PiiKind, re: RegExp, accept?: (m: string) => boolean }
+/**
+ * Digit runs of a text, for cheap pre-checks: `consecutive` is the longest run of ASCII digits;
+ * `joined` the most digits in a stretch of digits, whitespace and `-`; `grouped` the most in a
+ * stretch that may also hold `.` and parentheses, the separators a number may have inside: every
+ * phone or ID pattern matches within one such stretch.
+ */
+interface DigitRuns { consecutive: number, joined: number, grouped: number }
+
+const isGroupSeparator = (c: number): boolean =>
+  c === 45 || c === 46 || c === 40 || c === 41 || c === 0xff08 || c === 0xff09 || (unitFlags(c) & SPACE) !== 0
+
+function digitRuns (text: string): DigitRuns {
+  const runs: DigitRuns = { consecutive: 0, joined: 0, grouped: 0 }
+  let run = 0
+  let joined = 0
+  let grouped = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 48 && c <= 57) {
+      if (++run > runs.consecutive) runs.consecutive = run
+      if (++joined > runs.joined) runs.joined = joined
+      if (++grouped > runs.grouped) runs.grouped = grouped
+      continue
+    }
+    run = 0
+    if (c !== 45 && (unitFlags(c) & SPACE) === 0) joined = 0
+    if (!isGroupSeparator(c)) grouped = 0
+  }
+  return runs
+}
+
+interface Pattern {
+  kind: PiiKind
+  re: RegExp
+  accept?: (m: string) => boolean
+  /** Fewest digits an accepted match has (see `DigitRuns.grouped`), or a character it must contain. */
+  minDigits?: number
+  needs?: string
+}
 
 // Order matters: e-mails first (they contain digits), then the long ID numbers, then phones.
+const PHONES: Pattern[] = [
+  { kind: 'phone', re: CN_MOBILE, minDigits: 11 },
+  { kind: 'phone', re: CN_LANDLINE, minDigits: 10 },
+  { kind: 'phone', re: INTL_PHONE, accept: m => { const n = digitCount(m); return n >= 8 && n <= 15 }, minDigits: 8, needs: '+' }
+]
 const PATTERNS: Pattern[] = [
-  { kind: 'email', re: EMAIL },
-  { kind: 'id', re: CN_ID, accept: validResidentId },
-  { kind: 'id', re: CARD, accept: m => { const d = m.replace(/\D/g, ''); return d.length >= 13 && d.length <= 19 && luhn(d) } },
-  { kind: 'id', re: US_SSN },
-  { kind: 'phone', re: CN_MOBILE },
-  { kind: 'phone', re: CN_LANDLINE },
-  { kind: 'phone', re: INTL_PHONE, accept: m => { const n = digitCount(m); return n >= 8 && n <= 15 } }
+  { kind: 'email', re: EMAIL, needs: '@' },
+  { kind: 'id', re: CN_ID, accept: validResidentId, minDigits: 17 },
+  { kind: 'id', re: CARD, accept: m => { const d = m.replace(/\D/g, ''); return d.length >= 13 && d.length <= 19 && luhn(d) }, minDigits: 13 },
+  { kind: 'id', re: US_SSN, minDigits: 9 },
+  ...PHONES
 ]
 
 export interface PiiResult { text: string, counts: Record<PiiKind, number> }
@@ -72,24 +114,41 @@ export interface PiiResult { text: string, counts: Record<PiiKind, number> }
  * character, Luhn-valid card numbers, dashed US SSNs) and replaces each with its kind's mask token.
  */
 export function maskPii (text: string, mask: Record<PiiKind, string | null>): PiiResult {
+  return findPii(text, mask, PATTERNS)
+}
+
+/**
+ * Runs the patterns in order. A pattern whose pre-check fails cannot match (or only matches that
+ * its `accept` turns down), so its regex is skipped: most text has no long digit run.
+ */
+function findPii (text: string, mask: Record<PiiKind, string | null>, patterns: readonly Pattern[], runsOfText?: DigitRuns): PiiResult {
   const counts: Record<PiiKind, number> = { email: 0, phone: 0, id: 0 }
   let out = text
-  for (const p of PATTERNS) {
-    // a cheap pre-check: every pattern needs '@' or a run of digits
-    if (p.kind === 'email' ? !out.includes('@') : !/\d{3}/.test(out)) continue
+  let runs = runsOfText
+  for (const p of patterns) {
+    if (p.needs !== undefined && !out.includes(p.needs)) continue
+    if (p.minDigits !== undefined) {
+      // a mask token may bring digits of its own: measured again after a replacement
+      runs ??= digitRuns(out)
+      if (runs.consecutive < 3 || runs.grouped < p.minDigits) continue
+    }
+    const before = out
     out = out.replace(p.re, m => {
       if (p.accept !== undefined && !p.accept(m)) return m
       counts[p.kind]++
       return mask[p.kind] ?? m
     })
+    if (out !== before) runs = undefined
   }
   return { text: out, counts }
 }
 
-/** How many phone numbers the text has (for the contact-density rule); nothing masked. */
+/** How many phone numbers the text has (for the contact-density rule); nothing masked, so only the phone patterns run. */
 export function countPhones (text: string): number {
-  if (!/\d{7}/.test(text.replace(/[\s-]/g, ''))) return 0
-  return maskPii(text, { email: null, phone: null, id: null }).counts.phone
+  // the rule's own pre-check: seven digits once whitespace and hyphens are taken out
+  const runs = digitRuns(text)
+  if (runs.joined < 7) return 0
+  return findPii(text, { email: null, phone: null, id: null }, PHONES, runs).counts.phone
 }
 
 /** The PII step of the filter operator: masks kept documents and records `pii_<kind>` counts. */

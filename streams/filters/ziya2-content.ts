@@ -42,7 +42,9 @@ export const ZIYA2_CONTENT_RULES: RuleSpec[] = [
     describe: 'phone numbers and URLs per 1,000 length units (listings, contact spam); drops above `max`',
     options: z.strictObject({ max: density.default(8) }),
     build: o => view => {
-      const d = per1000(countPhones(view.text) + (view.text.match(URL)?.length ?? 0), view)
+      // the URL pattern needs "http" or "www." (case aside)
+      const urls = view.lower.includes('http') || view.lower.includes('www.') ? view.text.match(URL)?.length ?? 0 : 0
+      const d = per1000(countPhones(view.text) + urls, view)
       return { value: d, drop: d > o.max }
     }
   }),
