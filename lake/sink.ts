@@ -172,7 +172,9 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
 
   await consumeFrom(kafka, {
     topic: route.topic,
-    group: 'sluice-lake',
+    // every sink reads every partition: a group of its own
+    group: `sluice-lake-${crypto.randomUUID()}`,
+    maxBytesPerPartition: 16 << 20,
     from: committed.primary,
     busy: () => buffered() > 0 || opts.upstreamDone?.() === false,
     stopWhenIdleMs: opts.stopWhenIdleMs,

@@ -10,7 +10,7 @@ export function registerWorker (program: Command): void {
     .argument('<stage>', 'the stage to run (see below)')
     .option('--stop-when-idle <ms>', 'stop once the input stayed empty this long (default: run until Ctrl-C)', Number)
     .option('--compression <codec>', 'compression of produced batches: none or gzip', 'none')
-    .option('--max-batch <n>', 'input records per transaction at most', Number, 5000)
+    .option('--max-batch <n>', 'input records per transaction at most (a heartbeat follows each)', Number, 500)
     .addHelpText('after', () => {
       return '\nStages:\n' + Object.entries(STAGES).map(([n, s]) => `  ${n.padEnd(10)} docs.${s.from} -> docs.${s.to}: ${s.description}`).join('\n') +
         '\n\nStart several workers of one stage to share its partitions. Each batch, its dead letters and the input position\n' +

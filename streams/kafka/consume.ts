@@ -1,14 +1,19 @@
-import crypto from 'node:crypto'
 import type { Kafka, KafkaMessage } from 'kafkajs'
 
 export interface ConsumeOptions {
   topic: string
-  /** Names the throwaway consumer group (offsets live with the output, never in the group). */
+  /**
+   * The consumer group: shared by the workers of one stage so they split the partitions, or a
+   * private one (a fresh name) for a reader that wants all of them. Offsets are never committed to
+   * it: positions live with the output (a snapshot, a checkpoint).
+   */
   group: string
+  /** Told the partitions this consumer owns after each rebalance, with a way to move a partition's position. */
+  onAssign?: (partitions: number[], seek: (partition: number, offset: number) => void) => void
   /** Next offset to read per partition; partitions not named start at the beginning. */
   from: Record<string, number>
-  /** Called with each fetched batch of one partition, already cut below `from`. */
-  onBatch: (partition: number, messages: KafkaMessage[]) => Promise<void>
+  /** Called with each fetched batch of one partition, already cut below `from`; `heartbeat` keeps a long batch in the group. */
+  onBatch: (partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>) => Promise<void>
   /** Called every 100 ms (time-based commits). */
   onTick?: () => Promise<void>
   /** Whether the caller still holds work; idleness only counts when it does not. */
@@ -16,6 +21,11 @@ export interface ConsumeOptions {
   /** Stop once nothing arrived for this long and the caller is not busy; otherwise run until aborted. */
   stopWhenIdleMs?: number
   signal?: AbortSignal
+  /**
+   * Bytes one fetch takes from a partition (a larger message still comes whole). Small fetches
+   * bound memory and let a rebalance (a worker joining) land between them; a sink wants large ones.
+   */
+  maxBytesPerPartition?: number
 }
 
 /**
@@ -25,7 +35,7 @@ export interface ConsumeOptions {
  * ended; messages below them (a fetch that raced the seek) are never handed over.
  */
 export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<void> {
-  const consumer = kafka.consumer({ groupId: `${opts.group}-${crypto.randomUUID()}`, readUncommitted: false, maxBytesPerPartition: 16 << 20 })
+  const consumer = kafka.consumer({ groupId: opts.group, readUncommitted: false, maxBytesPerPartition: opts.maxBytesPerPartition ?? 1 << 20 })
   await consumer.connect()
   let failure: unknown = null
   let finish!: () => void
@@ -48,10 +58,13 @@ export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<
   opts.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     await consumer.subscribe({ topic: opts.topic, fromBeginning: true })
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    const seek = (partition: number, offset: number) => consumer.seek({ topic: opts.topic, partition, offset: String(offset) })
+    consumer.on(consumer.events.GROUP_JOIN, event => {
       joined = true
       lastMessageAt = Date.now()
-      for (const [partition, offset] of Object.entries(opts.from)) consumer.seek({ topic: opts.topic, partition: Number(partition), offset: String(offset) })
+      const assigned = event.payload.memberAssignment[opts.topic] ?? []
+      for (const partition of assigned) if (opts.from[partition] !== undefined) seek(partition, opts.from[partition])
+      opts.onAssign?.(assigned, seek)
     })
     await consumer.run({
       autoCommit: false,
@@ -61,7 +74,7 @@ export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<
         const messages = batch.messages.filter(m => Number(m.offset) >= start)
         if (messages.length === 0) return
         processing = true
-        await opts.onBatch(batch.partition, messages).catch(fail).finally(() => { processing = false })
+        await opts.onBatch(batch.partition, messages, heartbeat).catch(fail).finally(() => { processing = false })
         lastMessageAt = Date.now()
         await heartbeat()
       }

@@ -4,7 +4,7 @@ import { SluiceError, type ErrorCode } from '../../schemas/errors.ts'
 import type { Operator, OperatorStats } from '../operator.ts'
 import { checkpointKey, loadCheckpoints } from './checkpoints.ts'
 import { consumeFrom } from './consume.ts'
-import { kafkaHeaders, openTransactionalProducer, type OutgoingMessage } from './tx-producer.ts'
+import { kafkaHeaders, openTransactionalProducer, type OutgoingMessage, type TransactionalProducer } from './tx-producer.ts'
 
 /** One pipeline stage between two topics: how to read its input, the operator, and how to write what comes out. */
 export interface StageDefinition<I, O> {
@@ -55,25 +55,48 @@ function deadLetter (stage: string, code: ErrorCode, message: string, value: Buf
 async function * of<T> (items: T[]): AsyncIterable<T> { yield * items }
 
 /**
- * Runs a stage as consume-transform-produce, exactly once: the outputs of each fetched batch, its
- * dead letters and the input position (a checkpoint of job `stage-<name>` in the checkpoint topic)
- * are one Kafka transaction. A restart loads the checkpoints and seeks there, so a crash at any
- * point neither loses nor doubles a record downstream (for read_committed consumers).
+ * Runs a stage as consume-transform-produce, exactly once, in a consumer group: the workers of a
+ * stage share one group and split the input partitions. Each partition has its own transactional
+ * producer (id per stage, topic and partition), so the worker that takes a partition over fences
+ * the one that had it; the outputs of a batch, its dead letters and the partition's position (a
+ * checkpoint in the checkpoint topic) are one transaction. Taking a partition, a worker first
+ * fences, then reads that partition's committed position and seeks there, so a crash or a
+ * rebalance at any point neither loses nor doubles a record downstream (for read_committed readers).
  */
 export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, topics: StageTopics, opts: StageOptions): Promise<StageStats> {
-  const job = `stage-${def.name}`
-  const producer = openTransactionalProducer(opts.brokers, `sluice-${job}-${topics.checkpoints}`, opts.compression)
+  const job = (partition: number) => `stage-${def.name}-p${partition}`
   const stats: StageStats = { received: 0, sent: 0, dropped: 0, deadLetters: 0, transactions: 0 }
   const outHeaders = kafkaHeaders({ 'sluice.schema': def.schema, 'sluice.stage': def.name })
   const deadHeaders = kafkaHeaders({ 'sluice.schema': 'deadletter.v1', 'sluice.stage': def.name })
-  try {
-    const checkpoints = await loadCheckpoints(kafka, producer, topics.checkpoints, job)
-    const from: Record<string, number> = {}
-    const ours = inputKey(topics.from, 0).replace(/0$/, '')
-    for (const c of checkpoints.values()) if (c.file.startsWith(ours)) from[c.file.slice(ours.length)] = c.offset
+  /** Next input offset per owned partition, known once its checkpoint was read. */
+  const from: Record<string, number> = {}
+  const owned = new Map<number, Promise<TransactionalProducer>>()
+  let seek: (partition: number, offset: number) => void = () => {}
 
+  const release = async (partition: number) => {
+    const producer = owned.get(partition)
+    owned.delete(partition)
+    delete from[partition]
+    await producer?.then(async p => { await p.close() }, () => {})
+  }
+  const own = (partition: number): Promise<TransactionalProducer> => {
+    const known = owned.get(partition)
+    if (known !== undefined) return known
+    const opening = (async () => {
+      const producer = openTransactionalProducer(opts.brokers, `sluice-${job(partition)}-${topics.checkpoints}-${topics.from}`, opts.compression)
+      // committing the sentinel fences an earlier owner and aborts its open transaction, so the position read next is final
+      const checkpoints = await loadCheckpoints(kafka, producer, topics.checkpoints, job(partition))
+      from[partition] = checkpoints.get(inputKey(topics.from, partition))?.offset ?? 0
+      seek(partition, from[partition])
+      return producer
+    })()
+    owned.set(partition, opening)
+    return opening
+  }
+
+  try {
     /** One transaction: the outputs and dead letters of these messages, and the position after them. */
-    const transform = async (partition: number, messages: KafkaMessage[]): Promise<void> => {
+    const transform = async (partition: number, producer: TransactionalProducer, messages: KafkaMessage[]): Promise<void> => {
       const out: OutgoingMessage[] = []
       const inputs: I[] = []
       // the input offset of each decoded item, for dead letters the operator causes
@@ -116,11 +139,17 @@ export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, 
       const position = inputKey(topics.from, partition)
       out.push({
         topic: topics.checkpoints,
-        key: checkpointKey(job, position),
-        value: Buffer.from(JSON.stringify({ job, file: position, offset: next, complete: false, size: 0, mtimeMs: 0, crawlId: null })),
+        key: checkpointKey(job(partition), position),
+        value: Buffer.from(JSON.stringify({ job: job(partition), file: position, offset: next, complete: false, size: 0, mtimeMs: 0, crawlId: null })),
         partition: 0
       })
-      await producer.commit(out)
+      try {
+        await producer.commit(out)
+      } catch (err) {
+        // another worker took the partition over (a rebalance): it redoes this batch from the committed position
+        if (/fenced|epoch/i.test((err as Error).message)) { await release(partition); return }
+        throw err
+      }
       // the position moves only once the transaction holding it committed
       from[partition] = next
       stats.received += messages.length
@@ -129,18 +158,37 @@ export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, 
 
     await consumeFrom(kafka, {
       topic: topics.from,
-      group: `sluice-${job}`,
+      group: `sluice-stage-${def.name}-${topics.checkpoints}`,
       from,
       stopWhenIdleMs: opts.stopWhenIdleMs,
       busy: () => opts.upstreamDone?.() === false,
       signal: opts.signal,
-      onBatch: async (partition, fetched) => {
-        const step = opts.maxBatchRecords ?? 5000
-        for (let i = 0; i < fetched.length; i += step) await transform(partition, fetched.slice(i, i + step))
+      onAssign: (partitions, seekTo) => {
+        seek = seekTo
+        const keep = new Set(partitions)
+        for (const p of owned.keys()) if (!keep.has(p)) void release(p)
+      },
+      onBatch: async (partition, fetched, heartbeat) => {
+        const producer = await own(partition)
+        // the batch may have been fetched before the position was known
+        const fresh = fetched.filter(m => Number(m.offset) >= from[partition]!)
+        const step = opts.maxBatchRecords ?? 500
+        for (let i = 0; i < fresh.length && owned.has(partition); i += step) {
+          await transform(partition, producer, fresh.slice(i, i + step))
+          try {
+            await heartbeat()
+          } catch (err) {
+            if (!/rebalanc/i.test((err as Error).message)) throw err
+            // a worker joined or left: stop here, and make the consumer read the rest again from the committed position
+            // (whoever owns the partition after the rebalance starts there)
+            if (i + step < fresh.length) seek(partition, from[partition]!)
+            return
+          }
+        }
       }
     })
   } finally {
-    await producer.close()
+    for (const p of [...owned.keys()]) await release(p)
   }
   return stats
 }

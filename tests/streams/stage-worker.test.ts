@@ -63,3 +63,32 @@ test('a stage worker (normalize) killed mid-stream and restarted turns every raw
   expect(dead[0]).toMatchObject({ stage: 'normalize', code: 'bad_schema', provenance: { topic: names.raw } })
   expect(Buffer.from(dead[0]!.raw!).toString()).toBe('not a raw record')
 })
+
+test('two workers of one stage split the partitions of their input and together send every document once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-stage2-'))
+  const file = path.join(dir, 'clue.jsonl')
+  const lines = zlib.gunzipSync(fs.readFileSync(`${SHARED}/web/zh/CLUECorpusSmall_sampled.txt.gz`)).toString('utf8').split('\n').filter(l => l.trim() !== '')
+  const corpus = [...lines, ...lines, ...lines]
+  fs.writeFileSync(file, corpus.map((text, n) => JSON.stringify({ text, n })).join('\n') + '\n')
+  const prefix = freshPrefix('stage2')
+  const names = topicNames({ prefix })
+  const common = ['--brokers', testBrokers().join(','), '--topic-prefix', prefix]
+  expect((await runCli(['ingest', file, ...common])).code).toBe(0)
+
+  // small transactions keep the first worker busy long enough for the second to join and take partitions over
+  const args = ['worker', 'normalize', ...common, '--max-batch', '5', '--stop-when-idle', '4000']
+  const first = startCli(args)
+  const deadline = Date.now() + 60_000
+  while (await highWatermarks(names.normalized).catch(() => 0) < 50 && Date.now() < deadline) await sleep(50)
+  const [a, b] = await Promise.all([first.done, startCli(args).done])
+  expect(a.code, a.stderr).toBe(0)
+  expect(b.code, b.stderr).toBe(0)
+  const received = [a, b].map(r => JSON.parse(r.stdout.trim().split('\n').pop()!).received as number)
+  expect(received[0]! + received[1]!).toBe(corpus.length)
+  expect(Math.min(...received)).toBeGreaterThan(0)
+
+  const docs = (await readAll(testKafka(), names.normalized)).map(m => documentSchema.parse(JSON.parse(m.value.toString())))
+  const numbers = docs.map(d => (d.meta as { n: number }).n)
+  expect(numbers).toHaveLength(corpus.length)
+  expect(new Set(numbers).size).toBe(corpus.length)
+})
