@@ -123,22 +123,26 @@ function perView (f: (view: TextView) => Hits): (view: TextView) => Hits {
  */
 function substringMatcher (entries: string[]): Matcher {
   const byFirst = new Map<number, string[]>()
-  // a flag per first code unit: most characters are turned away with one array read
-  const starts = new Uint8Array(0x10000)
+  // Filters so that most positions are turned away with array reads: the first code unit (2 when
+  // an entry is that one unit alone), then the first two units hashed into a bit per slot.
+  const first = new Uint8Array(0x10000)
+  const pairs = new Uint8Array(0x10000)
   for (const e of entries.map(x => x.toLowerCase()).sort((a, b) => b.length - a.length)) {
-    const list = byFirst.get(e.charCodeAt(0)) ?? []
+    const c = e.charCodeAt(0)
+    const list = byFirst.get(c) ?? []
     list.push(e)
-    byFirst.set(e.charCodeAt(0), list)
-    starts[e.charCodeAt(0)] = 1
+    byFirst.set(c, list)
+    if (e.length === 1) first[c] = 2
+    else { first[c] ||= 1; pairs[pairSlot(c, e.charCodeAt(1))] = 1 }
   }
   const count = (lower: string): Hits => {
     let hits = 0
     let chars = 0
     for (let i = 0; i < lower.length; i++) {
-      if (starts[lower.charCodeAt(i)] === 0) continue
-      const candidates = byFirst.get(lower.charCodeAt(i))
-      if (candidates === undefined) continue
-      for (const e of candidates) {
+      const c = lower.charCodeAt(i)
+      const f = first[c]
+      if (f === 0 || (f === 1 && pairs[pairSlot(c, lower.charCodeAt(i + 1))] === 0)) continue
+      for (const e of byFirst.get(c)!) {
         if (!lower.startsWith(e, i)) continue
         hits++
         chars += e.length
@@ -150,6 +154,9 @@ function substringMatcher (entries: string[]): Matcher {
   }
   return { inView: perView(view => count(view.lower)), inText: text => count(text.toLowerCase()) }
 }
+
+/** A slot for two code units (NaN past the end of the text goes to slot 0, which a false hit only costs a check). */
+const pairSlot = (a: number, b: number): number => Math.imul((a << 16) | b, 0x9e3779b1) >>> 16
 
 const cache = new Map<string, Matcher>()
 
