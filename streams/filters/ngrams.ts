@@ -23,6 +23,8 @@ class Scratch {
   active = new Int32Array(0)
   /** Per class: running counts (top) or a seen flag (dup); zeroed again after each use. */
   seen = new Int32Array(0)
+  /** For Chinese, the bigram class at every position (a negative number unique to it when it occurs once). */
+  bigrams = new Int32Array(0)
 
   fit (tokens: number): void {
     if (tokens <= this.tok.length) return
@@ -33,6 +35,7 @@ class Scratch {
     this.size = new Int32Array(size)
     this.active = new Int32Array(size)
     this.seen = new Int32Array(size)
+    this.bigrams = new Int32Array(size)
   }
 }
 
@@ -58,13 +61,19 @@ export function measureNgrams (text: string, tokens: Spans, perWord: number, spa
     cls[i] = tok[i]!
     active[i] = i
   }
-  let activeCount = t
+  let activeCount = refine(1, t, t, tok, 1)
+  // Chinese needs even n only: it steps two characters at a time, extending by the next bigram
+  let unit = tok
+  if (perWord === 2) {
+    unit = buf.bigrams
+    for (let i = 0; i < t; i++) unit[i] = -1 - i
+    for (let a = 0; a < activeCount; a++) unit[active[a]!] = cls[active[a]!]!
+  }
   const stats: NgramStats = { top: [], dup: [] }
   const last = DUP_WORDS[DUP_WORDS.length - 1]! * perWord
-  for (let n = 2; n <= last; n++) {
-    activeCount = refine(n - 1, t, activeCount)
+  for (let n = 2; n <= last; n += perWord) {
+    if (n > 2) activeCount = refine(n - perWord, t, activeCount, unit, perWord)
     const count = Math.max(0, t - n + 1)
-    if (n % perWord !== 0) continue
     const words = n / perWord
     if ((TOP_WORDS as readonly number[]).includes(words)) {
       // Left to right, keeping the first n-gram whose running count exceeds the best so far; with
@@ -99,16 +108,19 @@ export function measureNgrams (text: string, tokens: Spans, perWord: number, spa
   return stats
 }
 
-/** Refines the classes of the active positions from k-grams to (k+1)-grams; returns how many stay active. */
-function refine (k: number, t: number, activeCount: number): number {
-  const { tok, cls, size, active } = buf
-  const limit = t - k
+/**
+ * Refines the classes of the active positions from k-grams to (k+step)-grams, `units` being the
+ * class of the step-gram at each position; returns how many stay active.
+ */
+function refine (k: number, t: number, activeCount: number, units: Int32Array, step: number): number {
+  const { cls, size, active } = buf
+  const limit = t - k - step + 1
   pairs.reset(activeCount)
   let m = 0
   for (let a = 0; a < activeCount; a++) {
     const i = active[a]!
     if (i >= limit) break
-    const first = pairs.firstOf(cls[i]!, tok[i + k]!, i)
+    const first = pairs.firstOf(cls[i]!, units[i + k]!, i)
     if (first === i) size[i] = 1
     else size[first]!++
     cls[i] = first
