@@ -14,6 +14,10 @@ export const LETTER = 8
 export const SYMBOL = 16
 /** `\p{Nd}`. */
 export const DIGIT = 32
+/** U+FFFD and control characters other than tab, newline and CR: text decoded with the wrong charset. */
+export const BROKEN = 64
+/** The CJK Unified Ideographs blocks (basic, extension A, compatibility): Ziya2's Han share, by block rather than script. */
+export const CJK_BLOCK = 128
 
 const CLASSES: ReadonlyArray<[number, RegExp]> = [
   [SPACE, /\s/gu], [PUNCT_SYMBOL, /[\p{P}\p{S}]/gu], [HAN, /\p{Script=Han}/gu],
@@ -21,7 +25,7 @@ const CLASSES: ReadonlyArray<[number, RegExp]> = [
 ]
 
 /**
- * Flags of every BMP code unit. Surrogates stay 0: alone they are none of these classes, and a pair
+ * Flags of every BMP code unit (the regex classes, and BROKEN and CJK_BLOCK by range). Surrogates stay 0: alone they are none of these classes, and a pair
  * is classified as its code point by `classOf`. Built with one regex pass per class over a string
  * of all other BMP characters (a regex test per character took ~80 ms at startup).
  */
@@ -32,6 +36,9 @@ const BMP: Uint8Array = (() => {
   let all = ''
   for (let i = 0; i < units.length; i += 8192) all += String.fromCharCode(...units.slice(i, i + 8192))
   for (const [flag, re] of CLASSES) for (const m of all.matchAll(re)) table[units[m.index]!]! |= flag
+  const mark = (flag: number, from: number, to: number): void => { for (let c = from; c <= to; c++) table[c]! |= flag }
+  mark(BROKEN, 0, 8); mark(BROKEN, 0x0b, 0x0c); mark(BROKEN, 0x0e, 0x1f); mark(BROKEN, 0x7f, 0x9f); mark(BROKEN, 0xfffd, 0xfffd)
+  mark(CJK_BLOCK, 0x4e00, 0x9fff); mark(CJK_BLOCK, 0x3400, 0x4dbf); mark(CJK_BLOCK, 0xf900, 0xfaff)
   return table
 })()
 

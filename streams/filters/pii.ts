@@ -65,23 +65,25 @@ const isGroupSeparator = (c: number): boolean =>
   c === 45 || c === 46 || c === 40 || c === 41 || c === 0xff08 || c === 0xff09 || (unitFlags(c) & SPACE) !== 0
 
 function digitRuns (text: string): DigitRuns {
-  const runs: DigitRuns = { consecutive: 0, joined: 0, grouped: 0 }
-  let run = 0
+  let consecutive = 0
   let joined = 0
   let grouped = 0
+  let run = 0
+  let joinedRun = 0
+  let groupedRun = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (c >= 48 && c <= 57) {
-      if (++run > runs.consecutive) runs.consecutive = run
-      if (++joined > runs.joined) runs.joined = joined
-      if (++grouped > runs.grouped) runs.grouped = grouped
+      if (++run > consecutive) consecutive = run
+      if (++joinedRun > joined) joined = joinedRun
+      if (++groupedRun > grouped) grouped = groupedRun
       continue
     }
     run = 0
-    if (c !== 45 && (unitFlags(c) & SPACE) === 0) joined = 0
-    if (!isGroupSeparator(c)) grouped = 0
+    if (c !== 45 && (unitFlags(c) & SPACE) === 0) joinedRun = 0
+    if (!isGroupSeparator(c)) groupedRun = 0
   }
-  return runs
+  return { consecutive, joined, grouped }
 }
 
 interface Pattern {

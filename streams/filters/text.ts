@@ -1,4 +1,4 @@
-import { DIGIT, flagsAt, HAN, LETTER, PUNCT_SYMBOL, SPACE, SYMBOL, unitFlags, widthAt, widthBefore } from './charclass.ts'
+import { BROKEN, CJK_BLOCK, DIGIT, flagsAt, HAN, LETTER, PUNCT_SYMBOL, SPACE, SYMBOL, unitFlags, widthAt, widthBefore } from './charclass.ts'
 
 /** The languages rules are written for; a document of any other language (or none) counts as `other`. */
 export const LANGS = ['zh', 'en', 'other'] as const
@@ -49,9 +49,9 @@ export interface CharCounts {
   digits: number
   /** Code units matching `\s`. */
   spaces: number
-  /** U+FFFD and control characters other than tab, newline and CR (text decoded with the wrong charset). */
+  /** Code units flagged BROKEN. */
   broken: number
-  /** Code units in the CJK Unified Ideographs blocks (basic, extension A, compatibility). */
+  /** Code units in CJK_BLOCK. */
   han: number
   /** Those, ASCII letters, and other code units matching `\p{L}`. */
   letters: number
@@ -175,20 +175,30 @@ function scanWords (text: string): Words {
 }
 
 function countChars (text: string): CharCounts {
-  const counts: CharCounts = { symbols: 0, digits: 0, spaces: 0, broken: 0, han: 0, letters: 0 }
+  // branch-free sums of flag bits in locals: a branch per class was most of the time
+  let symbols = 0
+  let digits = 0
+  let spaces = 0
+  let broken = 0
+  let han = 0
+  let letters = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    const unit = unitFlags(c)
-    if ((unit & SPACE) !== 0) counts.spaces++
-    if (c <= 0x9f ? c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : c >= 0x7f : c === 0xfffd) counts.broken++
-    if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff)) { counts.han++; counts.letters++ } else if ((unit & LETTER) !== 0) counts.letters++
+    let f = unitFlags(c)
+    spaces += f & SPACE
+    broken += (f & BROKEN) >> 6
+    han += (f & CJK_BLOCK) >> 7
+    letters += ((f & CJK_BLOCK) >> 7) | ((f & LETTER) >> 3)
     // symbols and digits by code point: a surrogate pair is one character, classified as a whole
-    const f = c >= 0xd800 && c <= 0xdbff ? flagsAt(text, i) : unit
-    if ((f & SYMBOL) !== 0) counts.symbols++
-    if ((f & DIGIT) !== 0) counts.digits++
-    if (f !== unit) i += widthAt(text, i) - 1
+    // (its halves are none of the unit classes above)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      f = flagsAt(text, i)
+      i += widthAt(text, i) - 1
+    }
+    symbols += (f & SYMBOL) >> 4
+    digits += (f & DIGIT) >> 5
   }
-  return counts
+  return { symbols, digits, spaces, broken, han, letters }
 }
 
 /** Every Han character, and every run of characters that are neither Han, whitespace nor punctuation/symbol. */
