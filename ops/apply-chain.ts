@@ -2,6 +2,7 @@ import { DEAD_LETTER_RAW_BYTES, type DeadLetter } from '../schemas/deadletter.ts
 import type { Document } from '../schemas/document.ts'
 import { encodeRawRecord, type RawRecord } from '../schemas/raw-record.ts'
 import type { Operator, OperatorContext, OperatorStats } from '../streams/operator.ts'
+import type { StageConfigs } from '../streams/stages/index.ts'
 
 export interface ApplySinks {
   document: (doc: Document) => Promise<void>
@@ -21,14 +22,12 @@ export interface ApplyChain {
  * A dropped document is written marked drop, in input order; a raw record the normalizer failed on
  * becomes a dead letter with the error, as in the normalize worker.
  */
-export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'pipeline', config: { filter: unknown, normalize: unknown }): Promise<ApplyChain> {
+export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'pipeline', config: StageConfigs): Promise<ApplyChain> {
   const { fromConfig } = await import('../streams/filters/index.ts')
-  const { normalizeConfigSchema } = await import('../streams/normalize/config.ts')
   const { normalizeDocuments } = await import('../streams/normalize/index.ts')
   const { toDocuments } = await import('../streams/operators/to-document.ts')
-  const { validate } = await import('./commands/options.ts')
   const errors = new WeakMap<RawRecord, Error>()
-  const normalizer = () => normalizeDocuments(validate(normalizeConfigSchema, config.normalize, {}), { onError: (raw, err) => errors.set(raw, err) })
+  const normalizer = () => normalizeDocuments(config.normalize, { onError: (raw, err) => errors.set(raw, err) })
   const ops: Array<Operator<any, any>> = operator === 'ingest'
     ? [toDocuments()]
     : operator === 'normalize'

@@ -6,7 +6,7 @@ import type { InputFormat } from '../../streams/readers/format.ts'
 import { formatBytes, formatCount, log } from '../log.ts'
 import { startProgress } from '../progress.ts'
 import { stopOnSignals } from '../signals.ts'
-import { addReaderOptions, ingestConfig } from './options.ts'
+import { addReaderOptions, addStageOptions, ingestConfig, stageConfigs } from './options.ts'
 
 /**
  * Operators `apply` can run over files. `ingest`, `normalize` and `pipeline` (normalize -> filter)
@@ -22,31 +22,18 @@ export function registerApply (program: Command): void {
     .requiredOption('--in <inputs...>', 'input files, folders or globs (document JSONL for filter)')
     .requiredOption('--out <file.jsonl>', 'documents in the document schema, one JSON object per line; dropped ones too, marked drop')
     .option('--deadletter <file.jsonl>', 'where records that could not be processed go (default: <out>.deadletter.jsonl)')
-    .option('--rule-sets <names...>', 'filter, pipeline: rule sets to run (ziya2, gopher, c4, fineweb; default all)')
-    .option('--config <file.json>', 'filter, pipeline: rule config {ruleSets, rules: {<rule>: {enabled, ...thresholds}}, pii}')
-    .option('--no-extract', 'normalize, pipeline: keep all visible text of HTML instead of extracting the main text')
     .addHelpText('after', '\nExamples:\n  sluice apply ingest --in ../shared/data/web/warc/dolma-sample-0000.warc.gz --out /tmp/docs.jsonl\n' +
       '  sluice apply pipeline --in ../shared/data/web/warc --out /tmp/curated.jsonl\n' +
-      '  sluice apply filter --in /tmp/docs.jsonl --out /tmp/filtered.jsonl --rule-sets ziya2 gopher\n')
-  addReaderOptions(cmd).action(async (operator: ApplyOperator, o: Record<string, unknown>) => {
-    const fs = await import('node:fs')
+      '  sluice apply filter --in /tmp/docs.jsonl --out /tmp/filtered.jsonl --rule-sets ziya2 gopher\n' +
+      '  sluice apply normalize --in ../shared/data/web/en/aeb/html --out /tmp/text.jsonl --extract fast\n')
+  addStageOptions(addReaderOptions(cmd)).action(async (operator: ApplyOperator, o: Record<string, unknown>) => {
     const { encodeDeadLetter } = await import('../../schemas/deadletter.ts')
     const { expandInputs } = await import('../../streams/readers/index.ts')
     const { JsonlFileWriter } = await import('../../streams/sinks.ts')
     const { readDocuments, readRecords } = await import('../apply-sources.ts')
     const { chainFor } = await import('../apply-chain.ts')
-    const readConfig = (file: string): Record<string, unknown> => {
-      try {
-        return JSON.parse(fs.readFileSync(file, 'utf8'))
-      } catch (err) {
-        throw new SluiceError('config', `--config ${file}: ${(err as Error).message}`, { retryable: false, cause: err })
-      }
-    }
     // every option is validated here, before a file is opened
-    const chain = await chainFor(operator, {
-      filter: { ...(o.config === undefined ? {} : readConfig(o.config as string)), ...(o.ruleSets === undefined ? {} : { ruleSets: o.ruleSets }) },
-      normalize: { extract: o.extract !== false }
-    })
+    const chain = await chainFor(operator, await stageConfigs(o))
     const ingest = ingestConfig(o)
     const files = expandInputs(o.in as string[])
     const outPath = path.resolve(o.out as string)

@@ -1,8 +1,11 @@
+import fs from 'node:fs'
 import { Option, type Command } from 'commander'
 import type { z } from 'zod'
 import { DEFAULT_FIELDS, ingestConfigSchema, topicsConfigSchema, type IngestConfig, type TopicsConfig } from '../../schemas/config.ts'
 import { SluiceError } from '../../schemas/errors.ts'
 import { INPUT_FORMATS } from '../../streams/readers/format.ts'
+import type { FilterConfigInput } from '../../streams/filters/config.ts'
+import type { StageConfigs } from '../../streams/stages/index.ts'
 
 const int = (v: string) => {
   const n = Number(v.replace(/_/g, ''))
@@ -92,4 +95,31 @@ export function ingestConfig (o: Record<string, unknown>): IngestConfig {
     maxDocBytes: '--max-doc-bytes', batchBytes: '--batch-bytes', batchRecords: '--batch-records', lingerMs: '--linger-ms',
     job: '--job', source: '--source', crawlId: '--crawl-id', compression: '--compression', jsonl: '--text-field/--url-field/...'
   })
+}
+
+/** The options that configure the pipeline stages (normalize, filter), shared by run, worker and apply. */
+export function addStageOptions (cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--extract <mode>', 'HTML main-text extraction: best (Readability + block classifier), fast (block classifier), off (all visible text)').choices(['best', 'fast', 'off']).default('best'))
+    .option('--rule-sets <names...>', 'rule sets of the filter stage (ziya2, gopher, c4, fineweb; default all)')
+    .option('--filter-config <file.json>', 'filter config {ruleSets, rules: {<rule>: {enabled, ...thresholds}}, pii: {enabled, mask}}')
+}
+
+/** Validates the stage options once, before any side effect; a bad rule or threshold names itself. */
+export async function stageConfigs (o: Record<string, unknown>): Promise<StageConfigs> {
+  const { normalizeConfigSchema } = await import('../../streams/normalize/config.ts')
+  const { compileFilters } = await import('../../streams/filters/config.ts')
+  let fromFile: Record<string, unknown> = {}
+  if (o.filterConfig !== undefined) {
+    try {
+      fromFile = JSON.parse(fs.readFileSync(o.filterConfig as string, 'utf8'))
+    } catch (err) {
+      throw new SluiceError('config', `--filter-config ${o.filterConfig as string}: ${(err as Error).message}`, { retryable: false, cause: err })
+    }
+  }
+  const filter = { ...fromFile, ...(o.ruleSets === undefined ? {} : { ruleSets: o.ruleSets }) } as FilterConfigInput
+  compileFilters(filter)
+  const mode = (o.extract as string | undefined) ?? 'best'
+  const normalize = validate(normalizeConfigSchema, { extract: mode !== 'off', extractMode: mode === 'fast' ? 'fast' : 'best' }, { extract: '--extract', extractMode: '--extract' })
+  return { normalize, filter }
 }

@@ -3,7 +3,7 @@ import { SluiceError } from '../../schemas/errors.ts'
 import type { InputFormat } from '../../streams/readers/format.ts'
 import { STAGES } from '../../streams/stages/index.ts'
 import { log } from '../log.ts'
-import { addConnectionOptions, addIngestOptions, addTopicOptions, ingestConfig, topicsConfig } from './options.ts'
+import { addConnectionOptions, addIngestOptions, addStageOptions, addTopicOptions, ingestConfig, stageConfigs, topicsConfig } from './options.ts'
 
 export function registerRun (program: Command): void {
   const stageList = Object.entries(STAGES).map(([name, s]) => `${name} (docs.${s.from} -> docs.${s.to})`).join(', ')
@@ -15,11 +15,12 @@ export function registerRun (program: Command): void {
     .addHelpText('after', `\nStages: ingest (-> docs.raw), ${stageList}, the lake sink (docs.curated -> documents,\n` +
       'docs.deadletter -> deadletter), then an audit of the lake. The stages run at the same time in this process, each\n' +
       'committing exactly once, so an interrupted run resumes when run again.\n\nExample:\n  sluice run ../shared/data/web/warc\n')
-  addTopicOptions(addIngestOptions(addConnectionOptions(cmd)))
+  addStageOptions(addTopicOptions(addIngestOptions(addConnectionOptions(cmd))))
     .action(async (inputs: string[], o: Record<string, unknown>) => {
       if (inputs.length === 0) throw new SluiceError('config', 'give the files or folders to process', { retryable: false })
       const topics = topicsConfig(o)
       const ingest = ingestConfig(o)
+      const configs = await stageConfigs(o)
       const idleMs = o.idleMs as number
       if (!Number.isInteger(idleMs) || idleMs < 100) throw new SluiceError('config', '--idle-ms must be an integer of at least 100', { retryable: false })
       const lakeDir = o.lake as string
@@ -57,7 +58,7 @@ export function registerRun (program: Command): void {
         const ingestRun = failFast(runIngest({ inputs, format: o.format as InputFormat | undefined, topics, ingest, brokers, signal: stop.signal })
           .then(s => { log(summaryLine(s)); finished[0] = true; return s }))
         const stageRuns = Object.entries(STAGES).map(([name, entry], i) => failFast(
-          runStage(kafka, entry.build(), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
+          runStage(kafka, entry.build(configs), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
             { brokers, compression: ingest.compression, stopWhenIdleMs: idleMs, upstreamDone: after(i), signal: stop.signal })
             .then(s => {
               log(`${name}: ${s.received} in, ${s.sent} on, ${s.dropped} marked drop, ${s.deadLetters} dead-lettered (${seconds()} s)`)

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { SluiceError } from '../../schemas/errors.ts'
 import { STAGES } from '../../streams/stages/index.ts'
 import { log } from '../log.ts'
-import { addConnectionOptions, addTopicOptions, topicsConfig } from './options.ts'
+import { addConnectionOptions, addStageOptions, addTopicOptions, stageConfigs, topicsConfig } from './options.ts'
 
 export function registerWorker (program: Command): void {
   const cmd = program.command('worker')
@@ -16,7 +16,7 @@ export function registerWorker (program: Command): void {
         '\n\nStart several workers of one stage to share its partitions. Each batch, its dead letters and the input position\n' +
         'commit in one Kafka transaction, so a killed worker resumes exactly where its last commit ended.\n\nExample:\n  sluice worker document --stop-when-idle 5000\n'
     })
-  addTopicOptions(addConnectionOptions(cmd))
+  addStageOptions(addTopicOptions(addConnectionOptions(cmd)))
     .action(async (name: string, o: Record<string, unknown>) => {
       const entry = STAGES[name]
       if (entry === undefined) throw new SluiceError('config', `no stage ${name} (stages: ${Object.keys(STAGES).join(', ')})`, { retryable: false })
@@ -24,6 +24,7 @@ export function registerWorker (program: Command): void {
       if (!(Number.isInteger(o.maxBatch) && (o.maxBatch as number) > 0)) throw new SluiceError('config', '--max-batch must be a positive integer', { retryable: false })
       if (o.compression !== 'none' && o.compression !== 'gzip') throw new SluiceError('config', '--compression must be none or gzip', { retryable: false })
       const topics = topicsConfig(o)
+      const configs = await stageConfigs(o)
       const { resolveBrokers } = await import('../connect.ts')
       const { kafkaClient } = await import('../../streams/kafka/client.ts')
       const { checkpointTopic, ensureTopics, topicNames } = await import('../../streams/kafka/topics.ts')
@@ -38,7 +39,7 @@ export function registerWorker (program: Command): void {
       const abort = stopOnSignals()
       const started = Date.now()
       log(`worker ${name}: ${names[entry.from]} -> ${names[entry.to]}`)
-      const stats = await runStage(kafka, entry.build(), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
+      const stats = await runStage(kafka, entry.build(configs), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
         { brokers, compression: o.compression as 'none' | 'gzip', maxBatchRecords: o.maxBatch as number, stopWhenIdleMs: o.stopWhenIdle as number | undefined, signal: abort.signal })
         .finally(() => abort.dispose())
       log(`worker ${name}: ${stats.received} records -> ${stats.sent} sent, ${stats.dropped} marked drop, ${stats.deadLetters} dead-lettered in ${stats.transactions} transactions, ${((Date.now() - started) / 1000).toFixed(1)} s`)

@@ -1,5 +1,7 @@
 import type { TopicRole } from '../../schemas/config.ts'
+import type { FilterConfigInput } from '../filters/index.ts'
 import type { StageDefinition } from '../kafka/stage-worker.ts'
+import type { NormalizeConfig } from '../normalize/config.ts'
 import { curateStage } from './curate.ts'
 import { filterStage } from './filter.ts'
 import { normalizeStage } from './normalize.ts'
@@ -9,8 +11,11 @@ export interface StageEntry {
   from: TopicRole
   to: TopicRole
   description: string
-  build: () => StageDefinition<any, any>
+  build: (config: StageConfigs) => StageDefinition<any, any>
 }
+
+/** The configuration of every stage, validated once at startup by whoever builds them. */
+export interface StageConfigs { normalize: NormalizeConfig, filter: FilterConfigInput }
 
 /** The pipeline in order; `sluice run` runs them one after another, `sluice worker <name>` one of them. */
 export const STAGES: Record<string, StageEntry> = {
@@ -18,18 +23,18 @@ export const STAGES: Record<string, StageEntry> = {
     from: 'raw',
     to: 'normalized',
     description: 'decode, extract the main text, clean, identify the language, Traditional -> Simplified (Ziya2 DP)',
-    build: () => normalizeStage()
+    build: c => normalizeStage(c.normalize)
   },
   filter: {
     from: 'normalized',
     to: 'scored',
     description: 'rule filters (Ziya2, Gopher, C4, FineWeb) and PII masking (Ziya2 RF)',
-    build: () => filterStage()
+    build: c => filterStage(c.filter)
   },
   curate: {
     from: 'scored',
     to: 'curated',
     description: 'passes documents on unchanged until the dedup worker takes this place',
-    build: curateStage
+    build: () => curateStage()
   }
 }

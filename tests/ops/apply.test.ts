@@ -68,4 +68,10 @@ test('apply pipeline (normalize -> filter) gives every crawl record one document
   expect(zhWeb.filter(d => d.reason === 'filter:ziya2_ads').length).toBeGreaterThan(0)
   expect(zhWeb.filter(d => d.decision === 'keep').length).toBeGreaterThan(zhWeb.length / 4)
   expect(r.stderr).toMatch(/dropped: .*filter:/)
+
+  // stage options are validated before anything is read
+  const bad = await runCli(['apply', 'pipeline', '--in', ...inputs, '--out', path.join(dir, 'bad.jsonl'), '--rule-sets', 'nope'])
+  expect(bad.code).toBe(2)
+  expect(bad.stderr).toMatch(/filter config: ruleSets/)
+  expect(fs.existsSync(path.join(dir, 'bad.jsonl'))).toBe(false)
 })
