@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
@@ -126,7 +127,9 @@ export async function main (args: string[]): Promise<void> {
   for (const o of language.opencc) console.log(`opencc ${o.config}: ${o.passed}/${o.total} test cases`)
   figures.language = { langid: language.langid.map(({ errors: _errors, ...l }) => l), opencc: language.opencc }
 
-  const filters = await filterFigures({ mb: Math.min(mb, 8), out: values.out, datatrove: values['no-datatrove'] !== true })
+  const peer = values['no-datatrove'] !== true && spawnSync('python3', ['-c', 'import datatrove, nltk']).status === 0
+  if (values['no-datatrove'] !== true && !peer) console.log('datatrove is not installed (pip install datatrove nltk): its ratio is left out')
+  const filters = await filterFigures({ mb: Math.min(mb, 8), out: values.out, datatrove: peer })
   console.log(`filters: ${filters.sluice_mb_per_s} MB/s mixed zh/en; English with gopher+c4+fineweb: Sluice ${filters.sluice_en_mb_per_s} MB/s` +
     (filters.datatrove_en_mb_per_s === null ? '' : `, datatrove ${filters.datatrove_en_mb_per_s} MB/s, ratio ${filters.ratio_to_datatrove}, keep/drop agreement ${JSON.stringify(filters.agreement)}`))
   figures.filters = filters
