@@ -13,6 +13,16 @@ export interface Matcher {
   inText: (text: string) => Hits
 }
 
+export function readList (file: string): string[] {
+  let body: string
+  try {
+    body = fs.readFileSync(new URL(`./wordlists/${file}`, import.meta.url), 'utf8')
+  } catch (err) {
+    throw new SluiceError('config', `word list ${file} cannot be read (it ships in streams/filters/wordlists/)`, { retryable: false, cause: err })
+  }
+  return body.split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('#'))
+}
+
 const LATIN_TOKEN = /[a-z0-9\u00c0-\u024f]+/g
 const latinTokens = (lower: string): string[] => lower.match(LATIN_TOKEN) ?? []
 
@@ -49,71 +59,36 @@ function latinRuns (lower: string): Runs {
 const runIs = (runs: Runs, i: number, token: string): boolean =>
   i < runs.starts.length && runs.ends[i]! - runs.starts[i]! === token.length && runs.lower.startsWith(token, runs.starts[i])
 
-export function readList (file: string): string[] {
-  let body: string
-  try {
-    body = fs.readFileSync(new URL(`./wordlists/${file}`, import.meta.url), 'utf8')
-  } catch (err) {
-    throw new SluiceError('config', `word list ${file} cannot be read (it ships in streams/filters/wordlists/)`, { retryable: false, cause: err })
-  }
-  return body.split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('#'))
-}
+/** A slot for two code units (NaN past the end of the text goes to some slot, which a false hit only costs a check). */
+const pairSlot = (a: number, b: number): number => Math.imul((a << 16) | b, 0x9e3779b1) >>> 16
 
 /**
- * English entries match as whole tokens (so "anal" does not hit "analysis"): entries are indexed by
- * their first token and a phrase must continue token by token.
+ * All lists of one kind (Chinese or English) matched in one pass over a text: a 16-bit mask per
+ * filter slot says which lists can match there, and each list keeps its own position past its last
+ * hit, so every list counts exactly as if it had scanned the text alone (non-overlapping, first
+ * match from each position). Lists join the group as they are loaded.
  */
-function tokenMatcher (entries: string[]): Matcher {
-  // by the hash of the first token; a 16-bit filter of those hashes turns most tokens away with one array read
-  const byFirst = new Map<number, string[][]>()
-  const filter = new Uint8Array(0x10000)
-  for (const e of entries) {
-    const tokens = latinTokens(e.toLowerCase())
-    if (tokens.length === 0) continue
-    const h = hashUnits(tokens[0]!, 0, tokens[0]!.length)
-    filter[h & 0xffff] = 1
-    const list = byFirst.get(h) ?? []
-    list.push(tokens)
-    byFirst.set(h, list)
+abstract class ListGroup {
+  protected size = 0
+  readonly #views = new WeakMap<TextView, Hits[]>()
+
+  protected abstract scan (text: string, lists: number, view?: TextView): Hits[]
+
+  protected join (): number {
+    if (this.size === 16) throw new Error('a word-list group holds at most 16 lists')
+    return this.size++
   }
-  const count = (runs: Runs): Hits => {
-    let hits = 0
-    let chars = 0
-    for (let i = 0; i < runs.hashes.length; i++) {
-      const h = runs.hashes[i]!
-      if (filter[h & 0xffff] === 0) continue
-      const candidates = byFirst.get(h)
-      if (candidates === undefined) continue
-      for (const tokens of candidates) {
-        let j = 0
-        while (j < tokens.length && runIs(runs, i + j, tokens[j]!)) j++
-        if (j < tokens.length) continue
-        hits++
-        for (let k = 0; k < tokens.length; k++) chars += tokens[k]!.length
-        i += tokens.length - 1
-        break
-      }
+
+  matcher (index: number): Matcher {
+    return {
+      // every list of the group at once, remembered per view: the document rules and line rules ask the same question
+      inView: view => {
+        let hits = this.#views.get(view)
+        if (hits === undefined || hits.length <= index) this.#views.set(view, hits = this.scan(view.lower, (1 << this.size) - 1, view))
+        return hits[index]!
+      },
+      inText: text => this.scan(text.toLowerCase(), 1 << index)[index]!
     }
-    return { hits, chars }
-  }
-  return { inView: perView(view => count(viewRuns(view))), inText: text => count(latinRuns(text.toLowerCase())) }
-}
-
-const runsOf = new WeakMap<TextView, Runs>()
-/** The lowercased Latin tokens of a view, shared by every English list. */
-function viewRuns (view: TextView): Runs {
-  let runs = runsOf.get(view)
-  if (runs === undefined) runsOf.set(view, runs = latinRuns(view.lower))
-  return runs
-}
-
-/** Remembers a list's hits per view: the document rule and the line rule of a list ask the same question. */
-function perView (f: (view: TextView) => Hits): (view: TextView) => Hits {
-  const seen = new WeakMap<TextView, Hits>()
-  return view => {
-    let h = seen.get(view)
-    if (h === undefined) seen.set(view, h = f(view))
-    return h
   }
 }
 
@@ -121,42 +96,111 @@ function perView (f: (view: TextView) => Hits): (view: TextView) => Hits {
  * Chinese has no word boundaries, so entries match as substrings: indexed by their first
  * character, longest first, without overlaps.
  */
-function substringMatcher (entries: string[]): Matcher {
-  const byFirst = new Map<number, string[]>()
-  // Filters so that most positions are turned away with array reads: the first code unit (2 when
-  // an entry is that one unit alone), then the first two units hashed into a bit per slot.
-  const first = new Uint8Array(0x10000)
-  const pairs = new Uint8Array(0x10000)
-  for (const e of entries.map(x => x.toLowerCase()).sort((a, b) => b.length - a.length)) {
-    const c = e.charCodeAt(0)
-    const list = byFirst.get(c) ?? []
-    list.push(e)
-    byFirst.set(c, list)
-    if (e.length === 1) first[c] = 2
-    else { first[c] ||= 1; pairs[pairSlot(c, e.charCodeAt(1))] = 1 }
+class SubstringLists extends ListGroup {
+  readonly #byFirst: Array<Map<number, string[]>> = []
+  // which lists have an entry starting with a code unit; with those two code units; of that one unit alone
+  readonly #first = new Uint16Array(0x10000)
+  readonly #pairs = new Uint16Array(0x10000)
+  readonly #single = new Uint16Array(0x10000)
+
+  add (entries: string[]): Matcher {
+    const index = this.join()
+    const bit = 1 << index
+    const byFirst = new Map<number, string[]>()
+    for (const e of entries.map(x => x.toLowerCase()).sort((a, b) => b.length - a.length)) {
+      const c = e.charCodeAt(0)
+      const list = byFirst.get(c) ?? []
+      list.push(e)
+      byFirst.set(c, list)
+      this.#first[c]! |= bit
+      if (e.length === 1) this.#single[c]! |= bit
+      else this.#pairs[pairSlot(c, e.charCodeAt(1))]! |= bit
+    }
+    this.#byFirst.push(byFirst)
+    return this.matcher(index)
   }
-  const count = (lower: string): Hits => {
-    let hits = 0
-    let chars = 0
+
+  protected scan (lower: string, lists: number): Hits[] {
+    const hits = this.#byFirst.map(() => ({ hits: 0, chars: 0 }))
+    const next = this.#byFirst.map(() => 0)
     for (let i = 0; i < lower.length; i++) {
       const c = lower.charCodeAt(i)
-      const f = first[c]
-      if (f === 0 || (f === 1 && pairs[pairSlot(c, lower.charCodeAt(i + 1))] === 0)) continue
-      for (const e of byFirst.get(c)!) {
-        if (!lower.startsWith(e, i)) continue
-        hits++
-        chars += e.length
-        i += e.length - 1
-        break
+      let m = this.#first[c]! & lists
+      if (m === 0) continue
+      m &= this.#single[c]! | this.#pairs[pairSlot(c, lower.charCodeAt(i + 1))]!
+      for (; m !== 0; m &= m - 1) {
+        const l = 31 - Math.clz32(m & -m)
+        if (i < next[l]!) continue
+        for (const e of this.#byFirst[l]!.get(c)!) {
+          if (!lower.startsWith(e, i)) continue
+          hits[l]!.hits++
+          hits[l]!.chars += e.length
+          next[l] = i + e.length
+          break
+        }
       }
     }
-    return { hits, chars }
+    return hits
   }
-  return { inView: perView(view => count(view.lower)), inText: text => count(text.toLowerCase()) }
 }
 
-/** A slot for two code units (NaN past the end of the text goes to slot 0, which a false hit only costs a check). */
-const pairSlot = (a: number, b: number): number => Math.imul((a << 16) | b, 0x9e3779b1) >>> 16
+/**
+ * English entries match as whole tokens (so "anal" does not hit "analysis"): entries are indexed by
+ * the hash of their first token and a phrase must continue token by token.
+ */
+class TokenLists extends ListGroup {
+  readonly #byFirst: Array<Map<number, string[][]>> = []
+  /** Which lists have a first token whose hash falls in a 16-bit slot. */
+  readonly #filter = new Uint16Array(0x10000)
+  /** The lowercased Latin tokens of a view, shared with the line rules' per-view question. */
+  readonly #runs = new WeakMap<TextView, Runs>()
+
+  add (entries: string[]): Matcher {
+    const index = this.join()
+    const byFirst = new Map<number, string[][]>()
+    for (const e of entries) {
+      const tokens = latinTokens(e.toLowerCase())
+      if (tokens.length === 0) continue
+      const h = hashUnits(tokens[0]!, 0, tokens[0]!.length)
+      this.#filter[h & 0xffff]! |= 1 << index
+      const list = byFirst.get(h) ?? []
+      list.push(tokens)
+      byFirst.set(h, list)
+    }
+    this.#byFirst.push(byFirst)
+    return this.matcher(index)
+  }
+
+  protected scan (lower: string, lists: number, view?: TextView): Hits[] {
+    let runs = view === undefined ? undefined : this.#runs.get(view)
+    if (runs === undefined) {
+      runs = latinRuns(lower)
+      if (view !== undefined) this.#runs.set(view, runs)
+    }
+    const hits = this.#byFirst.map(() => ({ hits: 0, chars: 0 }))
+    const next = this.#byFirst.map(() => 0)
+    for (let i = 0; i < runs.hashes.length; i++) {
+      const h = runs.hashes[i]!
+      for (let m = this.#filter[h & 0xffff]! & lists; m !== 0; m &= m - 1) {
+        const l = 31 - Math.clz32(m & -m)
+        if (i < next[l]!) continue
+        for (const tokens of this.#byFirst[l]!.get(h) ?? []) {
+          let j = 0
+          while (j < tokens.length && runIs(runs, i + j, tokens[j]!)) j++
+          if (j < tokens.length) continue
+          hits[l]!.hits++
+          for (const t of tokens) hits[l]!.chars += t.length
+          next[l] = i + tokens.length
+          break
+        }
+      }
+    }
+    return hits
+  }
+}
+
+const zhLists = new SubstringLists()
+const enLists = new TokenLists()
 
 const cache = new Map<string, Matcher>()
 
@@ -169,7 +213,7 @@ export function matcher (name: ListName, lang: Lang): Matcher {
   let m = cache.get(file)
   if (m === undefined) {
     const entries = readList(file)
-    m = lang === 'zh' ? substringMatcher(entries) : tokenMatcher(entries)
+    m = lang === 'zh' ? zhLists.add(entries) : enLists.add(entries)
     cache.set(file, m)
   }
   return m
