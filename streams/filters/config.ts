@@ -6,7 +6,7 @@ import { GOPHER_QUALITY_RULES } from './gopher-quality.ts'
 import { GOPHER_REPETITION_RULES } from './gopher-repetition.ts'
 import { piiConfigSchema, type PiiConfig } from './pii.ts'
 import { RULE_SETS, type Check, type RuleLevel, type RuleSpec } from './rule.ts'
-import type { Lang } from './text.ts'
+import { LANGS, type Lang } from './text.ts'
 import { ZIYA2_CONTENT_RULES } from './ziya2-content.ts'
 import { ZIYA2_FORMAT_RULES } from './ziya2-format.ts'
 
@@ -49,7 +49,12 @@ export interface CompiledRule {
   check: Check
 }
 
-export interface CompiledFilters { rules: CompiledRule[], pii: PiiConfig }
+export interface CompiledFilters {
+  rules: CompiledRule[]
+  /** The rules that apply to each language, in order (looked up once per document, not per rule). */
+  byLang: Record<Lang, CompiledRule[]>
+  pii: PiiConfig
+}
 
 function configError (message: string, cause?: unknown): SluiceError {
   return new SluiceError('config', message, { retryable: false, cause })
@@ -87,5 +92,7 @@ export function compileFilters (input: unknown): CompiledFilters {
       check: spec.build(options.data)
     })
   }
-  return { rules, pii: config.pii }
+  const byLang = { zh: [], en: [], other: [] } as Record<Lang, CompiledRule[]>
+  for (const l of LANGS) byLang[l] = rules.filter(r => r.languages.has(l))
+  return { rules, byLang, pii: config.pii }
 }

@@ -25,8 +25,7 @@ export function applyFilters (doc: Document, filters: CompiledFilters, pii = pii
   const signals: Record<string, SignalValue> = { ...doc.signals }
   if (guessed) signals.filter_lang = lang
   let view = new TextView(text, lang)
-  for (const rule of filters.rules) {
-    if (!rule.languages.has(lang)) continue
+  for (const rule of filters.byLang[lang]) {
     const outcome = rule.check(view)
     signals[rule.signal] = round(outcome.value)
     if (outcome.drop) return { doc: { ...doc, signals, decision: 'drop', reason: rule.reason }, reason: rule.reason }

@@ -80,7 +80,9 @@ function digitRuns (text: string): DigitRuns {
       continue
     }
     run = 0
-    if (c !== 45 && (unitFlags(c) & SPACE) === 0) joinedRun = 0
+    // separators matter only inside a stretch (most characters are outside one)
+    if (groupedRun === 0) continue
+    if (joinedRun !== 0 && c !== 45 && (unitFlags(c) & SPACE) === 0) joinedRun = 0
     if (!isGroupSeparator(c)) groupedRun = 0
   }
   return { consecutive, joined, grouped }
