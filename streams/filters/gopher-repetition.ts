@@ -29,8 +29,9 @@ function unitStats (cache: typeof lines, view: TextView, split: (text: string) =
   }
   return s
 }
-const paraStats = (view: TextView) => unitStats(paragraphs, view, t => t.trim().split(/\n{2,}/))
-const lineStats = (view: TextView) => unitStats(lines, view, t => t.split(/\n+/))
+// Without a blank line the text is one paragraph and its lines are the view's (no regex split needed).
+const paraStats = (view: TextView) => unitStats(paragraphs, view, t => t.includes('\n\n') ? t.trim().split(/\n{2,}/) : [t])
+const lineStats = (view: TextView) => unitStats(lines, view, t => t.includes('\n\n') ? t.split(/\n+/) : view.lines)
 
 function fractionRule (name: string, what: string, max: number, measure: (view: TextView) => number): RuleSpec {
   return defineRule({
