@@ -18,6 +18,7 @@ class Scratch {
   prefix = new Int32Array(1)
   /** For active positions: the first position with the same n-gram (at n = 1, the token id). */
   cls = new Int32Array(0)
+  /** Members of the class a position names. */
   size = new Int32Array(0)
   /** Positions (ascending) whose n-gram occurs more than once. */
   active = new Int32Array(0)
@@ -43,13 +44,13 @@ const buf = new Scratch()
 
 /**
  * Gopher's n-gram measures of a text's tokens. The n-grams are equivalence classes refined one
- * token at a time: positions i and j hold the same (n+1)-gram exactly when they hold the same n-gram
- * and the same next token. A class is named by its first position, so counts live in plain arrays,
- * and an n-gram that occurs once can never repeat at a larger n: only the positions still in a
- * shared class (`active`) are worked on, and they thin out fast. Equality is exact (token ids are
- * interned strings, no hashing collisions) and no n-gram string is ever built. `perWord` tokens
- * stand for one word (2 for Chinese characters: a Chinese word is about two characters, so a
- * "3-gram" is 6 characters); `spaced` tells whether tokens were joined by spaces.
+ * token (for Chinese, one bigram) at a time: positions i and j hold the same (n+1)-gram exactly
+ * when they hold the same n-gram and the same next token. A class is named by its first position,
+ * so counts live in plain arrays, and an n-gram that occurs once can never repeat at a larger n:
+ * only the positions still in a shared class (`active`) are worked on, and they thin out fast.
+ * Equality is exact (token ids are interned strings, no hashing collisions) and no n-gram string is
+ * ever built. `perWord` tokens stand for one word (2 for Chinese characters: a Chinese word is about
+ * two characters, so a "3-gram" is 6 characters); `spaced` tells whether tokens were joined by spaces.
  */
 export function measureNgrams (text: string, tokens: Spans, perWord: number, spaced: boolean): NgramStats {
   const t = tokens.starts.length
