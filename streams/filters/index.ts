@@ -31,8 +31,10 @@ export function applyFilters (doc: Document, filters: CompiledFilters, pii = pii
     if (outcome.drop) return { doc: { ...doc, signals, decision: 'drop', reason: rule.reason }, reason: rule.reason }
     if (outcome.text !== undefined) view = new TextView(outcome.text, lang)
   }
-  signals.filter_chars_removed = text.length - view.text.length
-  const kept = pii === null ? view.text : pii(view.text, signals)
+  // removed lines leave their line breaks behind: close the gaps so the text keeps normalize's paragraph layout
+  const remaining = view.text === text ? text : view.text.replace(/\n{3,}/g, '\n\n').trim()
+  signals.filter_chars_removed = text.length - remaining.length
+  const kept = pii === null ? remaining : pii(remaining, signals)
   return { doc: { ...doc, text: kept, signals }, reason: null }
 }
 

@@ -52,7 +52,12 @@ test('apply pipeline (normalize -> filter) gives every crawl record one document
     expect(['zh', 'en', 'other']).toContain(d.lang)
     expect(d.signals.langid_letters).toBeTypeOf('number')
     if (d.decision === 'drop') expect(d.reason).toMatch(/^(normalize|filter):/)
-    else expect(d.reason).toBeNull()
+    else {
+      expect(d.reason).toBeNull()
+      // lines removed by the filters leave no gaps behind
+      expect(d.text).toBe(d.text!.trim())
+      expect(d.text).not.toMatch(/\n{3}/)
+    }
   }
   // HTML pages were decoded (several are GBK/GB2312) and their main text extracted
   const pages = docs.filter(d => d.html !== null)
