@@ -2,7 +2,7 @@ import type { IngestConfig, TopicsConfig } from '../schemas/config.ts'
 import { followFolders, ingestFiles, newProgress, type IngestProgress } from '../streams/ingest.ts'
 import { kafkaClient } from '../streams/kafka/client.ts'
 import { IngestWriter } from '../streams/kafka/ingest-writer.ts'
-import { checkpointTopic, ensureTopics, topicNames } from '../streams/kafka/topics.ts'
+import { checkpointTopic, ensureTopicsWith, topicNames } from '../streams/kafka/topics.ts'
 import type { InputFormat } from '../streams/readers/format.ts'
 import { expandInputs } from '../streams/readers/inputs.ts'
 import { formatBytes, formatCount, log } from './log.ts'
@@ -35,13 +35,7 @@ export interface IngestJob {
 export async function runIngest (job: IngestJob): Promise<IngestSummary> {
   const files = expandInputs(job.inputs)
   const kafka = kafkaClient(job.brokers, `sluice-ingest-${job.ingest.job}`)
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    await ensureTopics(admin, job.topics)
-  } finally {
-    await admin.disconnect()
-  }
+  await ensureTopicsWith(kafka, job.topics)
   const names = topicNames(job.topics)
   const writer = new IngestWriter(kafka, job.brokers, { raw: names.raw, deadletter: names.deadletter, checkpoints: checkpointTopic(job.topics) }, job.ingest)
   const abort = stopOnSignals(job.signal)

@@ -27,7 +27,7 @@ export function registerRun (program: Command): void {
       const { resolveBrokers } = await import('../connect.ts')
       const { runIngest, summaryLine } = await import('../ingest-job.ts')
       const { kafkaClient } = await import('../../streams/kafka/client.ts')
-      const { checkpointTopic, ensureTopics, topicNames } = await import('../../streams/kafka/topics.ts')
+      const { checkpointTopic, ensureTopicsWith, topicNames } = await import('../../streams/kafka/topics.ts')
       const { runStage } = await import('../../streams/kafka/stage-worker.ts')
       const { runLakeSink } = await import('../../lake/sink.ts')
       const { auditLake, auditText } = await import('../../lake/audit.ts')
@@ -37,9 +37,7 @@ export function registerRun (program: Command): void {
       const names = topicNames(topics)
       const kafka = kafkaClient(brokers, 'sluice-run')
       // the stages start consuming at once, so their topics must exist before ingest creates them
-      const admin = kafka.admin()
-      await admin.connect()
-      await ensureTopics(admin, topics).finally(async () => { await admin.disconnect() })
+      await ensureTopicsWith(kafka, topics)
       const abort = stopOnSignals()
       const started = Date.now()
       // each step may stop on idleness only once every step before it finished

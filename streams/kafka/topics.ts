@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs'
+import type { Admin, Kafka } from 'kafkajs'
 import { TOPIC_ROLES, type TopicRole, type TopicsConfig } from '../../schemas/config.ts'
 import { SluiceError } from '../../schemas/errors.ts'
 
@@ -61,4 +61,15 @@ export async function ensureTopics (admin: Admin, cfg: TopicsConfig): Promise<En
   }
   const meta = await admin.fetchTopicMetadata({ topics: wanted.map(t => t.topic) })
   return meta.topics.map(t => ({ topic: t.name, created: missing.some(m => m.topic === t.name), partitions: t.partitions.length }))
+}
+
+/** `ensureTopics` with an admin client of its own: what a command does before it reads or writes the topics. */
+export async function ensureTopicsWith (kafka: Kafka, cfg: TopicsConfig): Promise<EnsuredTopic[]> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return await ensureTopics(admin, cfg)
+  } finally {
+    await admin.disconnect()
+  }
 }

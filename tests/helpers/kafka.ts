@@ -62,3 +62,14 @@ export async function readAll (kafka: Kafka, topic: string, timeoutMs = 60_000):
 export function testKafka (): Kafka {
   return kafkaClient(testBrokers(), 'sluice-test')
 }
+
+/** Sum of the partitions' high watermarks: how far a topic has been written, committed or not. */
+export async function highWatermarks (topic: string): Promise<number> {
+  const admin = testKafka().admin()
+  await admin.connect()
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}

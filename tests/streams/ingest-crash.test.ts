@@ -7,7 +7,7 @@ import { expect, test } from 'vitest'
 import { topicNames } from '../../streams/kafka/topics.ts'
 import { startCli } from '../helpers/cli.ts'
 import { positionOf, topicContents } from '../helpers/ingest.ts'
-import { freshPrefix, testBrokers, testKafka } from '../helpers/kafka.ts'
+import { freshPrefix, highWatermarks, testBrokers } from '../helpers/kafka.ts'
 import { SHARED } from '../helpers/readers.ts'
 
 /** Real Chinese text (CLUECorpusSmall lines) as JSONL, with a few bad lines mixed in. */
@@ -16,16 +16,6 @@ function writeCorpus (file: string): number {
   const out = lines.map((text, i) => i % 250 === 7 ? '{"text": broken' : JSON.stringify({ text, n: i }))
   fs.writeFileSync(file, out.join('\n') + '\n')
   return out.length
-}
-
-async function committedOffsets (topic: string): Promise<number> {
-  const admin = testKafka().admin()
-  await admin.connect()
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0)
-  } finally {
-    await admin.disconnect()
-  }
 }
 
 test('SIGKILL in the middle of a file, then a restart: every line arrives exactly once', async () => {
@@ -38,7 +28,7 @@ test('SIGKILL in the middle of a file, then a restart: every line arrives exactl
   const first = startCli(args)
   // kill once some transactions have landed but long before the end
   const deadline = Date.now() + 60_000
-  while (await committedOffsets(topicNames({ prefix }).raw).catch(() => 0) < 200 && Date.now() < deadline) await sleep(50)
+  while (await highWatermarks(topicNames({ prefix }).raw).catch(() => 0) < 200 && Date.now() < deadline) await sleep(50)
   first.child.kill('SIGKILL')
   const killed = await first.done
   expect(killed.code).toBe(null)

@@ -9,18 +9,8 @@ import { decodeDeadLetter } from '../../schemas/deadletter.ts'
 import { topicNames } from '../../streams/kafka/topics.ts'
 import { openTransactionalProducer } from '../../streams/kafka/tx-producer.ts'
 import { runCli, startCli } from '../helpers/cli.ts'
-import { freshPrefix, readAll, testBrokers, testKafka } from '../helpers/kafka.ts'
+import { freshPrefix, highWatermarks, readAll, testBrokers, testKafka } from '../helpers/kafka.ts'
 import { SHARED } from '../helpers/readers.ts'
-
-async function highWatermarks (topic: string): Promise<number> {
-  const admin = testKafka().admin()
-  await admin.connect()
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0)
-  } finally {
-    await admin.disconnect()
-  }
-}
 
 test('a stage worker (normalize) killed mid-stream and restarted turns every raw record into exactly one document; bad records are dead-lettered', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-stage-'))
