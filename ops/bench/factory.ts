@@ -109,7 +109,7 @@ export async function main (args: string[]): Promise<void> {
   const htmlRate = await chainRate(htmlRep.records, htmlRep.bytes, html.slice(0, 20))
   console.log(`html: ${htmlRep.records.length} of ${html.length} pages, ${(htmlRep.bytes / 1e6).toFixed(1)} MB: normalize + filter ${htmlRate.mbPerS.toFixed(2)} MB/s (${htmlRate.kept} of ${htmlRate.docs} kept); goal 20 MB/s`)
   const htmlFast = await chainRate(htmlRep.records, htmlRep.bytes, html.slice(0, 20), 'fast')
-  console.log(`html, --extract-mode fast: normalize + filter ${htmlFast.mbPerS.toFixed(2)} MB/s (${htmlFast.kept} of ${htmlFast.docs} kept)`)
+  console.log(`html, --extract fast: normalize + filter ${htmlFast.mbPerS.toFixed(2)} MB/s (${htmlFast.kept} of ${htmlFast.docs} kept)`)
   const text = textRecords()
   const textRep = sized(text, mb * 1e6)
   const textRate = await chainRate(textRep.records, textRep.bytes, text.slice(0, 200))
