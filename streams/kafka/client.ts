@@ -12,6 +12,8 @@ function logCreator () {
     // Sluice's idempotent producers are transactional: a send that runs out of retries aborts its
     // transaction, whose records readers never see, so limited retries cannot break exactly-once.
     if (message.startsWith('Limiting retries for the idempotent producer')) return
+    // a consumer that meets a coordinator still loading (a broker just started) restarts itself: not a failure
+    if (namespace === 'Consumer' && /coordinator is loading|Restarting the consumer/.test(message)) return
     if (level > logLevel.WARN && process.env.SLUICE_KAFKA_DEBUG === undefined) return
     process.stderr.write(`kafka ${namespace}: ${message} ${JSON.stringify(rest)}\n`)
   }
