@@ -4,17 +4,22 @@ const { h64Raw } = await xxhash()
 const encoder = new TextEncoder()
 
 /**
- * The URL form a document id is hashed from: scheme and host lower-cased, default port and
- * fragment removed. Unparseable URLs are used as given, so they still get a stable id.
+ * The WHATWG parse both ids and URL dedup start from: scheme and host lower-cased (IDN hosts in
+ * punycode), default port and fragment removed, dot segments resolved. Null when it does not parse.
+ */
+export function parseUrl (url: string): URL | null {
+  if (!URL.canParse(url.trim())) return null
+  const u = new URL(url.trim())
+  u.hash = ''
+  return u
+}
+
+/**
+ * The URL form a document id is hashed from: `parseUrl`'s, nothing more, so ids stay stable (URL
+ * dedup adds its own rules on top). Unparseable URLs are used as given, so they still get a stable id.
  */
 export function normalizeUrlForId (url: string): string {
-  try {
-    const u = new URL(url.trim())
-    u.hash = ''
-    return u.href
-  } catch {
-    return url.trim()
-  }
+  return parseUrl(url)?.href ?? url.trim()
 }
 
 function hex64 (bytes: Uint8Array): string {
