@@ -80,7 +80,7 @@ function units (text: string): string[] {
 }
 
 const toTraditional = OpenCC.Converter({ from: 'cn', to: 't' })
-const LETTERS = 'abcdefghijklmnopqrstuvwxyz'
+const LETTERS = [...'abcdefghijklmnopqrstuvwxyz']
 
 /** A planted edit: its name and a function of the text. */
 interface Edit { kind: string, apply: (text: string, r: Rand, lang: EvalLang) => string }
