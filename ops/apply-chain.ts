@@ -22,20 +22,25 @@ export interface ApplyChain {
  * A dropped document is written marked drop, in input order; a raw record the normalizer failed on
  * becomes a dead letter with the error, as in the normalize worker.
  */
-export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'pipeline', config: StageConfigs): Promise<ApplyChain> {
+export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'dedup' | 'pipeline', config: StageConfigs): Promise<ApplyChain> {
   const { fromConfig } = await import('../streams/filters/index.ts')
+  const { DedupState, dedupDocuments } = await import('../streams/dedup/index.ts')
   const { normalizeDocuments } = await import('../streams/normalize/index.ts')
   const { toDocuments } = await import('../streams/operators/to-document.ts')
   const errors = new WeakMap<RawRecord, Error>()
   const normalizer = () => normalizeDocuments(config.normalize, { onError: (raw, err) => errors.set(raw, err) })
-  const ops: Array<Operator<any, any>> = operator === 'ingest'
-    ? [toDocuments()]
-    : operator === 'normalize'
-      ? [normalizer()]
-      : operator === 'filter' ? [fromConfig(config.filter)] : [normalizer(), fromConfig(config.filter)]
+  // in memory: a run over files checks them against each other, not against a worker's history
+  const dedup = () => dedupDocuments(new DedupState(config.dedup.config))
+  const ops: Array<Operator<any, any>> = {
+    ingest: () => [toDocuments()],
+    normalize: () => [normalizer()],
+    filter: () => [fromConfig(config.filter)],
+    dedup: () => [dedup()],
+    pipeline: () => [normalizer(), fromConfig(config.filter), dedup()]
+  }[operator]()
   const stats: OperatorStats[] = []
   return {
-    input: operator === 'filter' ? 'documents' : 'records',
+    input: operator === 'filter' || operator === 'dedup' ? 'documents' : 'records',
     dropped: () => {
       const out: Record<string, number> = {}
       for (const s of stats) for (const [k, v] of Object.entries(s)) if (k.startsWith('dropped_')) out[k.slice(8)] = (out[k.slice(8)] ?? 0) + v

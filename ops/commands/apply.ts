@@ -9,23 +9,25 @@ import { stopOnSignals } from '../signals.ts'
 import { addReaderOptions, addStageOptions, ingestConfig, stageConfigs } from './options.ts'
 
 /**
- * Operators `apply` can run over files. `ingest`, `normalize` and `pipeline` (normalize -> filter)
- * read crawl files through the readers; `filter` reads document JSONL (as the others write it).
+ * Operators `apply` can run over files. `ingest`, `normalize` and `pipeline` (normalize -> filter
+ * -> dedup) read crawl files through the readers; `filter` and `dedup` read document JSONL (as the
+ * others write it).
  */
-export const APPLY_OPERATORS = ['ingest', 'normalize', 'filter', 'pipeline'] as const
+export const APPLY_OPERATORS = ['ingest', 'normalize', 'filter', 'dedup', 'pipeline'] as const
 type ApplyOperator = typeof APPLY_OPERATORS[number]
 
 export function registerApply (program: Command): void {
   const cmd = program.command('apply')
     .description('run pipeline operators over files without Kafka: the same readers and code as the workers, documents out as JSONL')
     .addArgument(new Argument('<operator>', 'operator to run').choices([...APPLY_OPERATORS]))
-    .requiredOption('--in <inputs...>', 'input files, folders or globs (document JSONL for filter)')
+    .requiredOption('--in <inputs...>', 'input files, folders or globs (document JSONL for filter and dedup)')
     .requiredOption('--out <file.jsonl>', 'documents in the document schema, one JSON object per line; dropped ones too, marked drop')
     .option('--deadletter <file.jsonl>', 'where records that could not be processed go (default: <out>.deadletter.jsonl)')
     .addHelpText('after', '\nExamples:\n  sluice apply ingest --in ../shared/data/web/warc/dolma-sample-0000.warc.gz --out /tmp/docs.jsonl\n' +
       '  sluice apply pipeline --in ../shared/data/web/warc --out /tmp/curated.jsonl\n' +
       '  sluice apply filter --in /tmp/docs.jsonl --out /tmp/filtered.jsonl --rule-sets ziya2 gopher\n' +
-      '  sluice apply normalize --in ../shared/data/web/en/aeb/html --out /tmp/text.jsonl --extract fast\n')
+      '  sluice apply normalize --in ../shared/data/web/en/aeb/html --out /tmp/text.jsonl --extract fast\n' +
+      '  sluice apply dedup --in /tmp/filtered.jsonl --out /tmp/deduped.jsonl --near simhash\n')
   addStageOptions(addReaderOptions(cmd)).action(async (operator: ApplyOperator, o: Record<string, unknown>) => {
     const { encodeDeadLetter } = await import('../../schemas/deadletter.ts')
     const { expandInputs } = await import('../../streams/readers/index.ts')

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import { Option, type Command } from 'commander'
 import type { z } from 'zod'
 import { DEFAULT_FIELDS, ingestConfigSchema, topicsConfigSchema, type IngestConfig, type TopicsConfig } from '../../schemas/config.ts'
@@ -103,23 +104,32 @@ export function addStageOptions (cmd: Command): Command {
     .addOption(new Option('--extract <mode>', 'HTML main-text extraction: best (Readability + block classifier), fast (block classifier), off (all visible text)').choices(['best', 'fast', 'off']).default('best'))
     .option('--rule-sets <names...>', 'rule sets of the filter stage (ziya2, gopher, c4, fineweb; default all)')
     .option('--filter-config <file.json>', 'filter config {ruleSets, rules: {<rule>: {enabled, ...thresholds}}, pii: {enabled, mask}}')
+    .addOption(new Option('--near <method>', 'near-dedup method: minhash (LSH on estimated Jaccard) or simhash (64-bit, Hamming distance)').choices(['minhash', 'simhash']))
+    .option('--dedup-config <file.json>', 'dedup config {exact: {capacity, fpRate, ...}, near: {method, shingles, minhash: {bands, rows, threshold}, simhash: {blocks, maxHamming}}}')
+    .option('--dedup-state <dir>', "the dedup worker's state (Bloom filters, near-dup index) (default: <home>/state/<topic prefix>dedup)")
+}
+
+function readJsonOption (file: unknown, flag: string): Record<string, unknown> {
+  if (file === undefined) return {}
+  try {
+    return JSON.parse(fs.readFileSync(file as string, 'utf8'))
+  } catch (err) {
+    throw new SluiceError('config', `${flag} ${file as string}: ${(err as Error).message}`, { retryable: false, cause: err })
+  }
 }
 
 /** Validates the stage options once, before any side effect; a bad rule or threshold names itself. */
 export async function stageConfigs (o: Record<string, unknown>): Promise<StageConfigs> {
   const { normalizeConfigSchema } = await import('../../streams/normalize/config.ts')
   const { compileFilters } = await import('../../streams/filters/config.ts')
-  let fromFile: Record<string, unknown> = {}
-  if (o.filterConfig !== undefined) {
-    try {
-      fromFile = JSON.parse(fs.readFileSync(o.filterConfig as string, 'utf8'))
-    } catch (err) {
-      throw new SluiceError('config', `--filter-config ${o.filterConfig as string}: ${(err as Error).message}`, { retryable: false, cause: err })
-    }
-  }
-  const filter = { ...fromFile, ...(o.ruleSets === undefined ? {} : { ruleSets: o.ruleSets }) } as FilterConfigInput
+  const { parseDedupConfig } = await import('../../streams/dedup/state.ts')
+  const { homeDir } = await import('../broker/paths.ts')
+  const filter = { ...readJsonOption(o.filterConfig, '--filter-config'), ...(o.ruleSets === undefined ? {} : { ruleSets: o.ruleSets }) } as FilterConfigInput
   compileFilters(filter)
   const mode = (o.extract as string | undefined) ?? 'best'
   const normalize = validate(normalizeConfigSchema, { extract: mode !== 'off', extractMode: mode === 'fast' ? 'fast' : 'best' }, { extract: '--extract', extractMode: '--extract' })
-  return { normalize, filter }
+  const dedupFile = readJsonOption(o.dedupConfig, '--dedup-config') as { near?: Record<string, unknown> }
+  const dedup = parseDedupConfig(o.near === undefined ? dedupFile : { ...dedupFile, near: { ...dedupFile.near, method: o.near } })
+  const stateDir = path.resolve((o.dedupState as string | undefined) ?? path.join(homeDir(o.home as string | undefined), 'state', `${(o.topicPrefix as string | undefined) ?? ''}dedup`))
+  return { normalize, filter, dedup: { config: dedup, stateDir } }
 }

@@ -56,7 +56,7 @@ export function registerRun (program: Command): void {
         const ingestRun = failFast(runIngest({ inputs, format: o.format as InputFormat | undefined, topics, ingest, brokers, signal: stop.signal })
           .then(s => { log(summaryLine(s)); finished[0] = true; return s }))
         const stageRuns = Object.entries(STAGES).map(([name, entry], i) => failFast(
-          runStage(kafka, entry.build(configs), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
+          runStage(kafka, entry.build(configs, log), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
             { brokers, compression: ingest.compression, stopWhenIdleMs: idleMs, upstreamDone: after(i), signal: stop.signal })
             .then(s => {
               log(`${name}: ${s.received} in, ${s.sent} on, ${s.dropped} marked drop, ${s.deadLetters} dead-lettered (${seconds()} s)`)

@@ -14,7 +14,10 @@ export function registerWorker (program: Command): void {
     .addHelpText('after', () => {
       return '\nStages:\n' + Object.entries(STAGES).map(([n, s]) => `  ${n.padEnd(10)} docs.${s.from} -> docs.${s.to}: ${s.description}`).join('\n') +
         '\n\nStart several workers of one stage to share its partitions. Each batch, its dead letters and the input position\n' +
-        'commit in one Kafka transaction, so a killed worker resumes exactly where its last commit ended.\n\nExample:\n  sluice worker document --stop-when-idle 5000\n'
+        'commit in one Kafka transaction, so a killed worker resumes exactly where its last commit ended.\n' +
+        'dedup is one worker over all partitions (one index; a second one takes over from the first): it merges them in an\n' +
+        'order fixed by their offsets and journals its state in --dedup-state with each transaction, so a restart decides\n' +
+        'exactly as a run without one.\n\nExamples:\n  sluice worker normalize --stop-when-idle 5000\n  sluice worker dedup --near simhash\n'
     })
   addStageOptions(addTopicOptions(addConnectionOptions(cmd)))
     .action(async (name: string, o: Record<string, unknown>) => {
@@ -37,7 +40,7 @@ export function registerWorker (program: Command): void {
       const abort = stopOnSignals()
       const started = Date.now()
       log(`worker ${name}: ${names[entry.from]} -> ${names[entry.to]}`)
-      const stats = await runStage(kafka, entry.build(configs), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
+      const stats = await runStage(kafka, entry.build(configs, log), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
         { brokers, compression: o.compression as 'none' | 'gzip', maxBatchRecords: o.maxBatch as number, stopWhenIdleMs: o.stopWhenIdle as number | undefined, signal: abort.signal })
         .finally(() => abort.dispose())
       log(`worker ${name}: ${stats.received} records -> ${stats.sent} sent, ${stats.dropped} marked drop, ${stats.deadLetters} dead-lettered in ${stats.transactions} transactions, ${((Date.now() - started) / 1000).toFixed(1)} s`)

@@ -20,11 +20,17 @@ export type ExactDedupConfig = z.output<typeof exactDedupConfigSchema>
  * Kafka offsets, so a restore never has filters ahead of or behind the input position.
  * `representatives` holds the records that were kept, so a replay of one is not its own duplicate.
  */
-export interface ExactDedupState { urls: BloomFilter, contents: BloomFilter, representatives: BloomFilter }
+export interface ExactDedupState { urls: KeySet, contents: KeySet, representatives: KeySet, firstIds: FirstIds }
 
-export function exactDedupState (config: ExactDedupConfig): ExactDedupState {
+/** Key → id of the first document with it, for `dup_of`. */
+export interface FirstIds { get: (key: string) => string | null, remember: (key: string, id: string) => void }
+
+/** What the operator needs of a filter: a Bloom filter, or one whose additions are journaled. */
+export interface KeySet { has: (key: string) => boolean, add: (key: string) => void }
+
+export function exactDedupState (config: ExactDedupConfig): { urls: BloomFilter, contents: BloomFilter, representatives: BloomFilter, firstIds: FirstIds } {
   const make = (seed: number) => BloomFilter.create({ capacity: config.capacity, fpRate: config.fpRate, seed })
-  return { urls: make(config.seed), contents: make(config.seed + 1), representatives: make(config.seed + 2) }
+  return { urls: make(config.seed), contents: make(config.seed + 1), representatives: make(config.seed + 2), firstIds: firstIds(config.dupOfEntries) }
 }
 
 /**
@@ -37,7 +43,7 @@ function recordKey (doc: Document): string {
 }
 
 /** Key → first document id, forgetting the oldest entry past `max`: dup_of within bounded memory. */
-function firstIds (max: number) {
+function firstIds (max: number): FirstIds {
   const ids = new Map<string, string>()
   return {
     get: (key: string) => ids.get(key) ?? null,
@@ -66,8 +72,7 @@ function firstIds (max: number) {
  */
 export function exactDedup (config: ExactDedupConfigInput = {}, state?: ExactDedupState): Operator<Document, Document> {
   const cfg = exactDedupConfigSchema.parse(config)
-  const { urls, contents, representatives } = state ?? exactDedupState(cfg)
-  const first = firstIds(cfg.dupOfEntries)
+  const { urls, contents, representatives, firstIds: first } = state ?? exactDedupState(cfg)
   return counted(async function * (docs, ctx) {
     for await (const doc of docs) {
       if (doc.decision === 'drop') { yield doc; continue }

@@ -1,5 +1,8 @@
 import type { Kafka, KafkaMessage } from 'kafkajs'
 
+/** Stops and restarts fetching one partition (what a reader holding too much of it unread does). */
+export interface Flow { pause: (partition: number) => void, resume: (partition: number) => void }
+
 export interface ConsumeOptions {
   topic: string
   /**
@@ -9,7 +12,7 @@ export interface ConsumeOptions {
    */
   group: string
   /** Told the partitions this consumer owns after each rebalance, with a way to move a partition's position. */
-  onAssign?: (partitions: number[], seek: (partition: number, offset: number) => void) => void
+  onAssign?: (partitions: number[], seek: (partition: number, offset: number) => void, flow: Flow) => void
   /** Next offset to read per partition; partitions not named start at the beginning. */
   from: Record<string, number>
   /** Called with each fetched batch of one partition, already cut below `from`; `heartbeat` keeps a long batch in the group. */
@@ -46,25 +49,28 @@ export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<
   let joined = false
   // a batch being processed is not idleness, however long it takes
   let processing = false
-  let ticking = false
+  let tick: Promise<void> | null = null
   const timer = setInterval(() => {
-    if (!ticking && opts.onTick !== undefined) {
-      ticking = true
-      opts.onTick().catch(fail).finally(() => { ticking = false })
+    if (tick === null && opts.onTick !== undefined) {
+      tick = opts.onTick().catch(fail).finally(() => { tick = null })
     }
-    if (opts.stopWhenIdleMs !== undefined && joined && !processing && opts.busy?.() !== true && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
+    if (opts.stopWhenIdleMs !== undefined && joined && !processing && tick === null && opts.busy?.() !== true && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
   }, 100)
   const onAbort = () => finish()
   opts.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     await consumer.subscribe({ topic: opts.topic, fromBeginning: true })
     const seek = (partition: number, offset: number) => consumer.seek({ topic: opts.topic, partition, offset: String(offset) })
+    const flow: Flow = {
+      pause: partition => consumer.pause([{ topic: opts.topic, partitions: [partition] }]),
+      resume: partition => consumer.resume([{ topic: opts.topic, partitions: [partition] }])
+    }
     consumer.on(consumer.events.GROUP_JOIN, event => {
       joined = true
       lastMessageAt = Date.now()
       const assigned = event.payload.memberAssignment[opts.topic] ?? []
       for (const partition of assigned) if (opts.from[partition] !== undefined) seek(partition, opts.from[partition])
-      opts.onAssign?.(assigned, seek)
+      opts.onAssign?.(assigned, seek, flow)
     })
     await consumer.run({
       autoCommit: false,
@@ -82,6 +88,8 @@ export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<
     await done
   } finally {
     clearInterval(timer)
+    // a tick's work (a commit) finishes before the consumer goes
+    await tick
     opts.signal?.removeEventListener('abort', onAbort)
     await consumer.disconnect()
   }

@@ -1,10 +1,11 @@
 import type { Kafka, KafkaMessage } from 'kafkajs'
-import { DEAD_LETTER_RAW_BYTES, deadLetterKey, encodeDeadLetter, type DeadLetter } from '../../schemas/deadletter.ts'
-import { SluiceError, type ErrorCode } from '../../schemas/errors.ts'
-import type { Operator, OperatorStats } from '../operator.ts'
-import { checkpointKey, loadCheckpoints } from './checkpoints.ts'
+import type { ErrorCode } from '../../schemas/errors.ts'
+import type { Operator } from '../operator.ts'
+import { loadCheckpoints } from './checkpoints.ts'
 import { consumeFrom } from './consume.ts'
-import { kafkaHeaders, openTransactionalProducer, type OutgoingMessage, type TransactionalProducer } from './tx-producer.ts'
+import { runOrderedStage } from './ordered-stage.ts'
+import { inputKey, positionRecord, transformInputs } from './stage-batch.ts'
+import { openTransactionalProducer, type TransactionalProducer } from './tx-producer.ts'
 
 /** One pipeline stage between two topics: how to read its input, the operator, and how to write what comes out. */
 export interface StageDefinition<I, O> {
@@ -20,6 +21,21 @@ export interface StageDefinition<I, O> {
   dropped: (item: I, reason: string) => { key: string, value: Buffer } | { deadLetter: { code: ErrorCode, message: string, raw: Buffer } }
   /** Header naming the output schema. */
   schema: string
+  /**
+   * State the operator keeps across records (dedup's index). A stage with state runs as one worker
+   * over all input partitions in a fixed merge order (`runOrderedStage`), its state saved with each
+   * transaction.
+   */
+  state?: StageState
+}
+
+/** State that must match the committed input positions exactly, whatever crashed when. */
+export interface StageState {
+  /** Loads the state as of the committed positions (next offset per input partition). */
+  restore: (committed: Record<number, number>) => void
+  /** Makes the changes of the transaction about to commit durable, tagged with the positions it moves to. */
+  persist: (positions: Record<number, number>) => void
+  close: () => void
 }
 
 export interface StageTopics { from: string, to: string, deadletter: string, checkpoints: string }
@@ -33,26 +49,13 @@ export interface StageOptions {
   /** While this says no, idleness does not count (in one process, the stage feeding this one is still running). */
   upstreamDone?: () => boolean
   signal?: AbortSignal
+  /** Stateful stages: offsets per partition in one round of the merge order (see `AlignedMerge`). */
+  roundOffsets?: number
+  /** Stateful stages: how long input may stay silent before the merge stops waiting for partitions that sent nothing. */
+  alignWaitMs?: number
 }
 
 export interface StageStats { received: number, sent: number, dropped: number, deadLetters: number, transactions: number }
-
-const inputKey = (topic: string, partition: number) => `kafka:${topic}/${partition}`
-
-function deadLetter (stage: string, code: ErrorCode, message: string, value: Buffer, topic: string, partition: number, offset: string): DeadLetter {
-  return {
-    schema_version: 1,
-    stage,
-    code,
-    message,
-    at: new Date().toISOString(),
-    provenance: { file: null, offset: null, length: null, topic, partition, kafka_offset: Number(offset) },
-    raw: new Uint8Array(value.subarray(0, DEAD_LETTER_RAW_BYTES)),
-    raw_truncated: value.length > DEAD_LETTER_RAW_BYTES
-  }
-}
-
-async function * of<T> (items: T[]): AsyncIterable<T> { yield * items }
 
 /**
  * Runs a stage as consume-transform-produce, exactly once, in a consumer group: the workers of a
@@ -64,10 +67,9 @@ async function * of<T> (items: T[]): AsyncIterable<T> { yield * items }
  * rebalance at any point neither loses nor doubles a record downstream (for read_committed readers).
  */
 export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, topics: StageTopics, opts: StageOptions): Promise<StageStats> {
+  if (def.state !== undefined) return await runOrderedStage(kafka, def, def.state, topics, opts)
   const job = (partition: number) => `stage-${def.name}-p${partition}`
   const stats: StageStats = { received: 0, sent: 0, dropped: 0, deadLetters: 0, transactions: 0 }
-  const outHeaders = kafkaHeaders({ 'sluice.schema': def.schema, 'sluice.stage': def.name })
-  const deadHeaders = kafkaHeaders({ 'sluice.schema': 'deadletter.v1', 'sluice.stage': def.name })
   /** Next input offset per owned partition, known once its checkpoint was read. */
   const from: Record<string, number> = {}
   const owned = new Map<number, Promise<TransactionalProducer>>()
@@ -97,52 +99,9 @@ export async function runStage<I, O> (kafka: Kafka, def: StageDefinition<I, O>, 
   try {
     /** One transaction: the outputs and dead letters of these messages, and the position after them. */
     const transform = async (partition: number, producer: TransactionalProducer, messages: KafkaMessage[]): Promise<void> => {
-      const out: OutgoingMessage[] = []
-      const inputs: I[] = []
-      // the input offset of each decoded item, for dead letters the operator causes
-      const positionOf = new Map<I, string>()
-      for (const m of messages) {
-        try {
-          if (m.value === null) throw new SluiceError('bad_schema', 'empty message value')
-          const item = def.decode(m.value, m)
-          positionOf.set(item, m.offset)
-          inputs.push(item)
-        } catch (err) {
-          const code = err instanceof SluiceError ? err.code : 'bad_schema'
-          const letter = deadLetter(def.name, code, (err as Error).message, m.value ?? Buffer.alloc(0), topics.from, partition, m.offset)
-          out.push({ topic: topics.deadletter, key: deadLetterKey(letter), value: encodeDeadLetter(letter), headers: deadHeaders })
-          stats.deadLetters++
-        }
-      }
-      const ctx = {
-        stats: { received: 0, forwarded: 0 } as OperatorStats,
-        // never aborted: a transform cut short would still move the position past all its input
-        signal: new AbortController().signal,
-        drop: (item: I, reason: string) => {
-          const dropped = def.dropped(item, reason)
-          if ('deadLetter' in dropped) {
-            const { code, message, raw } = dropped.deadLetter
-            const letter = deadLetter(def.name, code, message, raw, topics.from, partition, positionOf.get(item) ?? '-1')
-            out.push({ topic: topics.deadletter, key: deadLetterKey(letter), value: encodeDeadLetter(letter), headers: deadHeaders })
-            stats.deadLetters++
-          } else {
-            out.push({ topic: topics.to, ...dropped, headers: outHeaders })
-            stats.dropped++
-          }
-        }
-      }
-      for await (const item of def.operator(of(inputs), ctx)) {
-        out.push({ topic: topics.to, ...def.encode(item), headers: outHeaders })
-        stats.sent++
-      }
+      const out = await transformInputs(def, topics, messages.map(message => ({ partition, message })), stats)
       const next = Number(messages.at(-1)!.offset) + 1
-      const position = inputKey(topics.from, partition)
-      out.push({
-        topic: topics.checkpoints,
-        key: checkpointKey(job(partition), position),
-        value: Buffer.from(JSON.stringify({ job: job(partition), file: position, offset: next, complete: false, size: 0, mtimeMs: 0, crawlId: null })),
-        partition: 0
-      })
+      out.push(positionRecord(job(partition), topics, partition, next))
       try {
         await producer.commit(out)
       } catch (err) {

@@ -2,7 +2,7 @@ import type { TopicRole } from '../../schemas/config.ts'
 import type { FilterConfigInput } from '../filters/index.ts'
 import type { StageDefinition } from '../kafka/stage-worker.ts'
 import type { NormalizeConfig } from '../normalize/config.ts'
-import { curateStage } from './curate.ts'
+import { dedupStage, type DedupStageConfig } from './dedup.ts'
 import { filterStage } from './filter.ts'
 import { normalizeStage } from './normalize.ts'
 
@@ -11,11 +11,12 @@ export interface StageEntry {
   from: TopicRole
   to: TopicRole
   description: string
-  build: (config: StageConfigs) => StageDefinition<any, any>
+  /** `log` tells the operator's own news (a stateful stage's restore). */
+  build: (config: StageConfigs, log: (line: string) => void) => StageDefinition<any, any>
 }
 
 /** The configuration of every stage, validated once at startup by whoever builds them. */
-export interface StageConfigs { normalize: NormalizeConfig, filter: FilterConfigInput }
+export interface StageConfigs { normalize: NormalizeConfig, filter: FilterConfigInput, dedup: DedupStageConfig }
 
 /** The pipeline in order; `sluice run` runs them one after another, `sluice worker <name>` one of them. */
 export const STAGES: Record<string, StageEntry> = {
@@ -31,10 +32,10 @@ export const STAGES: Record<string, StageEntry> = {
     description: 'rule filters (Ziya2, Gopher, C4, FineWeb) and PII masking (Ziya2 RF)',
     build: c => filterStage(c.filter)
   },
-  curate: {
+  dedup: {
     from: 'scored',
     to: 'curated',
-    description: 'passes documents on unchanged until the dedup worker takes this place',
-    build: () => curateStage()
+    description: 'URL Bloom filter, exact and near-dedup (MinHash-LSH or SimHash) against all earlier kept documents (Ziya2 CD)',
+    build: (c, log) => dedupStage(c.dedup, log)
   }
 }
