@@ -71,25 +71,56 @@ function firstIds (max: number): FirstIds {
  * for await (const doc of op(documents, ctx)) write(doc)
  */
 export function exactDedup (config: ExactDedupConfigInput = {}, state?: ExactDedupState): Operator<Document, Document> {
-  const cfg = exactDedupConfigSchema.parse(config)
-  const { urls, contents, representatives, firstIds: first } = state ?? exactDedupState(cfg)
+  const deduper = new ExactDeduper(config, state)
   return counted(async function * (docs, ctx) {
     for await (const doc of docs) {
-      if (doc.decision === 'drop') { yield doc; continue }
-      const urlKey = doc.url === null ? null : normalizeUrl(doc.url)
-      const textKey = doc.text === null ? null : contentKey(doc.text)
-      const seenKey = urlKey !== null && urls.has(urlKey) ? `u${urlKey}` : textKey !== null && contents.has(textKey) ? `c${textKey}` : null
-      const record = recordKey(doc)
-      if (seenKey === null) {
-        if (urlKey !== null) { urls.add(urlKey); first.remember(`u${urlKey}`, doc.id) }
-        if (textKey !== null) { contents.add(textKey); first.remember(`c${textKey}`, doc.id) }
-        representatives.add(record)
-      } else if (!representatives.has(record)) {
-        const [reason, signal] = seenKey[0] === 'u' ? ['dedup:url', 'dedup_url_seen'] : ['dedup:exact', 'dedup_exact_seen']
-        ctx.drop({ ...doc, decision: 'drop', reason, dup_of: first.get(seenKey), signals: { ...doc.signals, [signal]: true } }, reason)
-        continue
-      }
+      const duplicate = deduper.check(doc)
+      if (duplicate !== null) { ctx.drop(duplicate, duplicate.reason!); continue }
+      deduper.keep(doc)
       yield doc
     }
   })
+}
+
+/**
+ * The two halves of `exactDedup`, for a caller that decides in between whether a document is kept
+ * (dedup runs near-dedup after this: a near duplicate must not become an exact representative,
+ * or its copies would name a dropped document as `dup_of`).
+ */
+export class ExactDeduper {
+  private readonly state: ExactDedupState
+  /** The keys of the document `check` saw last, which `keep` usually files next. */
+  private last: { doc: Document, urlKey: string | null, textKey: string | null } | null = null
+
+  constructor (config: ExactDedupConfigInput = {}, state?: ExactDedupState) {
+    this.state = state ?? exactDedupState(exactDedupConfigSchema.parse(config))
+  }
+
+  /** The document marked as a URL or exact duplicate, or null when it is new (or dropped before, or a replayed representative). */
+  check (doc: Document): Document | null {
+    if (doc.decision === 'drop') return null
+    const { urls, contents, representatives, firstIds } = this.state
+    const { urlKey, textKey } = this.keys(doc)
+    const seenKey = urlKey !== null && urls.has(urlKey) ? `u${urlKey}` : textKey !== null && contents.has(textKey) ? `c${textKey}` : null
+    if (seenKey === null || representatives.has(recordKey(doc))) return null
+    const [reason, signal] = seenKey[0] === 'u' ? ['dedup:url', 'dedup_url_seen'] : ['dedup:exact', 'dedup_exact_seen']
+    return { ...doc, decision: 'drop', reason, dup_of: firstIds.get(seenKey), signals: { ...doc.signals, [signal]: true } }
+  }
+
+  /** Files a document `check` passed and that stays kept: its URL and content now have a representative. */
+  keep (doc: Document): void {
+    if (doc.decision === 'drop') return
+    const { urls, contents, representatives, firstIds } = this.state
+    const { urlKey, textKey } = this.keys(doc)
+    if (urlKey !== null) { urls.add(urlKey); firstIds.remember(`u${urlKey}`, doc.id) }
+    if (textKey !== null) { contents.add(textKey); firstIds.remember(`c${textKey}`, doc.id) }
+    representatives.add(recordKey(doc))
+  }
+
+  private keys (doc: Document): { urlKey: string | null, textKey: string | null } {
+    if (this.last?.doc !== doc) {
+      this.last = { doc, urlKey: doc.url === null ? null : normalizeUrl(doc.url), textKey: doc.text === null ? null : contentKey(doc.text) }
+    }
+    return this.last
+  }
 }

@@ -92,17 +92,23 @@ export class NearDeduper {
 export function nearDedup (config: unknown = {}, deduper = new NearDeduper(config)): Operator<Document, Document> {
   return counted(async function * (docs, ctx) {
     for await (const doc of docs) {
-      const verdict = doc.decision === 'drop' || doc.text === null ? null : deduper.next(doc.id, doc.text, doc.lang)
-      if (verdict === null) { yield doc; continue }
-      const similarity = Math.round(verdict.similarity * 1000) / 1000
-      ctx.drop({
-        ...doc,
-        dup_of: verdict.dupOf,
-        cluster_id: verdict.dupOf,
-        signals: { ...doc.signals, dedup_similarity: similarity },
-        decision: 'drop',
-        reason: NEAR_DUPLICATE
-      }, NEAR_DUPLICATE)
+      const duplicate = markNearDuplicate(deduper, doc)
+      if (duplicate === null) yield doc
+      else ctx.drop(duplicate, NEAR_DUPLICATE)
     }
   })
+}
+
+/** The document marked as a near duplicate, or null when it stays (it is then a representative, if it has text). */
+export function markNearDuplicate (deduper: NearDeduper, doc: Document): Document | null {
+  const verdict = doc.decision === 'drop' || doc.text === null ? null : deduper.next(doc.id, doc.text, doc.lang)
+  if (verdict === null) return null
+  return {
+    ...doc,
+    dup_of: verdict.dupOf,
+    cluster_id: verdict.dupOf,
+    signals: { ...doc.signals, dedup_similarity: Math.round(verdict.similarity * 1000) / 1000 },
+    decision: 'drop',
+    reason: NEAR_DUPLICATE
+  }
 }

@@ -51,10 +51,10 @@ export async function consumeFrom (kafka: Kafka, opts: ConsumeOptions): Promise<
   let processing = false
   let tick: Promise<void> | null = null
   const timer = setInterval(() => {
-    if (tick === null && opts.onTick !== undefined) {
+    if (opts.stopWhenIdleMs !== undefined && joined && !processing && tick === null && opts.busy?.() !== true && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
+    else if (tick === null && opts.onTick !== undefined) {
       tick = opts.onTick().catch(fail).finally(() => { tick = null })
     }
-    if (opts.stopWhenIdleMs !== undefined && joined && !processing && tick === null && opts.busy?.() !== true && Date.now() - lastMessageAt >= opts.stopWhenIdleMs) finish()
   }, 100)
   const onAbort = () => finish()
   opts.signal?.addEventListener('abort', onAbort, { once: true })
