@@ -60,7 +60,7 @@ function firstIds (max: number): FirstIds {
  * normalised page text). Stateful: the first kept document with a normalised URL or content key
  * is the representative; a later one with the same URL is dropped `dedup:url` (signal
  * `dedup_url_seen`), else one with the same content key `dedup:exact` (signal `dedup_exact_seen`),
- * `dup_of` naming the representative while its key is among the `dupOfEntries` most recent (null
+ * similarity 1, `dup_of` and `cluster_id` naming the representative while its key is among the `dupOfEntries` most recent (null
  * after that, or for a Bloom false positive). Only kept documents enter the filters; documents an
  * earlier stage dropped pass through untouched. A replayed representative (same id, same source
  * position) is forwarded again, not marked: see `recordKey`. A false positive (rate ≤ fpRate at
@@ -104,7 +104,8 @@ export class ExactDeduper {
     const seenKey = urlKey !== null && urls.has(urlKey) ? `u${urlKey}` : textKey !== null && contents.has(textKey) ? `c${textKey}` : null
     if (seenKey === null || representatives.has(recordKey(doc))) return null
     const [reason, signal] = seenKey[0] === 'u' ? ['dedup:url', 'dedup_url_seen'] : ['dedup:exact', 'dedup_exact_seen']
-    return { ...doc, decision: 'drop', reason, dup_of: firstIds.get(seenKey), signals: { ...doc.signals, [signal]: true } }
+    const first = firstIds.get(seenKey)
+    return { ...doc, decision: 'drop', reason, dup_of: first, cluster_id: first, signals: { ...doc.signals, [signal]: true, dedup_similarity: 1 } }
   }
 
   /** Files a document `check` passed and that stays kept: its URL and content now have a representative. */

@@ -80,3 +80,41 @@ test('apply pipeline (normalize -> filter) gives every crawl record one document
   expect(bad.stderr).toMatch(/filter config: ruleSets/)
   expect(fs.existsSync(path.join(dir, 'bad.jsonl'))).toBe(false)
 })
+
+test('apply dedup marks the planted duplicates of real pages with dup_of, cluster_id and similarity; --near simhash switches the method', async () => {
+  const { buildEvalSet, score } = await import('../../ops/bench/dedup-eval.ts')
+  const { doc } = await import('../streams/filters/docs.ts')
+  const set = buildEvalSet({ seed: 21, perLang: 50, sizes: { words: 5, chars: 5 } })
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-apply-dedup-'))
+  const input = path.join(dir, 'scored.jsonl')
+  fs.writeFileSync(input, set.docs.map(d => JSON.stringify({ ...doc(d.text, d.lang), id: d.id })).join('\n') + '\n')
+
+  const results: Record<string, number> = {}
+  for (const near of ['minhash', 'simhash']) {
+    const out = path.join(dir, `${near}.jsonl`)
+    const r = await runCli(['apply', 'dedup', '--in', input, '--out', out, '--near', near])
+    expect(r.code, r.stderr).toBe(0)
+    const docs = fs.readFileSync(out, 'utf8').trim().split('\n').map(l => documentSchema.parse(JSON.parse(l)))
+    // every input once, in input order
+    expect(docs.map(d => d.id)).toEqual(set.docs.map(d => d.id))
+    const kept = new Set(docs.filter(d => d.decision === 'keep').map(d => d.id))
+    const dups = docs.filter(d => d.reason?.startsWith('dedup:'))
+    expect(r.stderr).toMatch(new RegExp(`dropped: .*dedup:near ${dups.filter(d => d.reason === 'dedup:near').length}`))
+    for (const d of dups) {
+      // a duplicate names a kept document that came before it
+      expect(kept.has(d.dup_of!), d.id).toBe(true)
+      expect(docs.findIndex(x => x.id === d.dup_of)).toBeLessThan(docs.indexOf(d))
+      expect(d.cluster_id).toBe(d.dup_of)
+      expect(d.signals.dedup_similarity).toBeGreaterThanOrEqual(near === 'minhash' ? 0.8 : 0.953) // 1 − 3/64, rounded
+    }
+    results[near] = score(set, new Map(dups.map(d => [d.id, d.cluster_id!]))).f1
+  }
+  expect(results.minhash).toBeGreaterThan(0.9)
+  // SimHash at Hamming distance 3 finds only the closest variants (streams/README.md, Dedup)
+  expect(results.simhash).toBeGreaterThan(0.3)
+  expect(results.simhash).toBeLessThan(results.minhash!)
+
+  const bad = await runCli(['apply', 'dedup', '--in', input, '--out', path.join(dir, 'x.jsonl'), '--dedup-config', input])
+  expect(bad.code).toBe(2)
+  expect(bad.stderr).toMatch(/--dedup-config .*scored\.jsonl/)
+})

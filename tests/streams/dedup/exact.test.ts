@@ -64,7 +64,7 @@ test('keeps the first, drops a later same URL as dedup:url and same content as d
   expect(out.map(d => d.id)).toEqual([first.id, other.id])
   expect(out[0]).toEqual(first)
   expect(dropped(ctx)).toEqual([[sameUrl.id, 'dedup:url', first.id], [sameText.id, 'dedup:exact', first.id]])
-  expect(ctx.dropped.map(d => [d.item.decision, d.item.signals])).toEqual([['drop', { dedup_url_seen: true }], ['drop', { dedup_exact_seen: true }]])
+  expect(ctx.dropped.map(d => [d.item.decision, d.item.signals])).toEqual([['drop', { dedup_url_seen: true, dedup_similarity: 1 }], ['drop', { dedup_exact_seen: true, dedup_similarity: 1 }]])
   expect(ctx.stats).toEqual({ received: 4, forwarded: 2, 'dropped_dedup:url': 1, 'dropped_dedup:exact': 1 })
 })
 
