@@ -11,6 +11,7 @@ export function registerWorker (program: Command): void {
     .option('--stop-when-idle <ms>', 'stop once the input stayed empty this long (default: run until Ctrl-C)', Number)
     .option('--compression <codec>', 'compression of produced batches: none or gzip', 'none')
     .option('--max-batch <n>', 'input records per transaction at most (a heartbeat follows each)', Number, 500)
+    .option('--align-wait <ms>', 'dedup: how long the input may stay silent before the ordered merge stops waiting for partitions that sent nothing (default 10000, or --stop-when-idle if shorter)', Number)
     .addHelpText('after', () => {
       return '\nStages:\n' + Object.entries(STAGES).map(([n, s]) => `  ${n.padEnd(10)} docs.${s.from} -> docs.${s.to}: ${s.description}`).join('\n') +
         '\n\nStart several workers of one stage to share its partitions. Each batch, its dead letters and the input position\n' +
@@ -24,7 +25,9 @@ export function registerWorker (program: Command): void {
       const entry = STAGES[name]
       if (entry === undefined) throw new SluiceError('config', `no stage ${name} (stages: ${Object.keys(STAGES).join(', ')})`, { retryable: false })
       if (o.stopWhenIdle !== undefined && !(Number.isInteger(o.stopWhenIdle) && (o.stopWhenIdle as number) > 0)) throw new SluiceError('config', '--stop-when-idle must be a positive number of milliseconds', { retryable: false })
-      if (!(Number.isInteger(o.maxBatch) && (o.maxBatch as number) > 0)) throw new SluiceError('config', '--max-batch must be a positive integer', { retryable: false })
+      for (const [flag, value] of [['--max-batch', o.maxBatch], ['--align-wait', o.alignWait ?? 1]] as const) {
+        if (!(Number.isInteger(value) && (value as number) > 0)) throw new SluiceError('config', `${flag} must be a positive integer`, { retryable: false })
+      }
       if (o.compression !== 'none' && o.compression !== 'gzip') throw new SluiceError('config', '--compression must be none or gzip', { retryable: false })
       const topics = topicsConfig(o)
       const configs = await stageConfigs(o)
@@ -41,7 +44,7 @@ export function registerWorker (program: Command): void {
       const started = Date.now()
       log(`worker ${name}: ${names[entry.from]} -> ${names[entry.to]}`)
       const stats = await runStage(kafka, entry.build(configs, log), { from: names[entry.from], to: names[entry.to], deadletter: names.deadletter, checkpoints: checkpointTopic(topics) },
-        { brokers, compression: o.compression as 'none' | 'gzip', maxBatchRecords: o.maxBatch as number, stopWhenIdleMs: o.stopWhenIdle as number | undefined, signal: abort.signal })
+        { brokers, compression: o.compression as 'none' | 'gzip', maxBatchRecords: o.maxBatch as number, alignWaitMs: o.alignWait as number | undefined, stopWhenIdleMs: o.stopWhenIdle as number | undefined, signal: abort.signal })
         .finally(() => abort.dispose())
       log(`worker ${name}: ${stats.received} records -> ${stats.sent} sent, ${stats.dropped} marked drop, ${stats.deadLetters} dead-lettered in ${stats.transactions} transactions, ${((Date.now() - started) / 1000).toFixed(1)} s`)
       process.stdout.write(JSON.stringify(stats) + '\n')
