@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { SluiceError } from '../../schemas/errors.ts'
+import { parseConfig } from '../../schemas/parse-config.ts'
 
 const size = z.int().min(1).max(32)
 
@@ -28,8 +28,5 @@ export type NearDedupConfig = z.output<typeof nearDedupConfigSchema>
 
 /** Parses once, before any document; every problem is named by its dotted field path. */
 export function parseNearDedupConfig (input: unknown): NearDedupConfig {
-  const parsed = nearDedupConfigSchema.safeParse(input ?? {})
-  if (parsed.success) return parsed.data
-  const problems = parsed.error.issues.map(i => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')
-  throw new SluiceError('config', `near-dedup config: ${problems}`, { retryable: false, cause: parsed.error })
+  return parseConfig(nearDedupConfigSchema, input, 'near-dedup config')
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { acquireLock } from '../../lake/own-files.ts'
-import { SluiceError } from '../../schemas/errors.ts'
+import { parseConfig } from '../../schemas/parse-config.ts'
 import { exactDedupConfigSchema, exactDedupState, type ExactDedupState, type KeySet } from './exact-dedup.ts'
 import { StateJournal, type JournalReplay, type Positions, type StateChange } from './journal.ts'
 import { nearDedupConfigSchema } from './config.ts'
@@ -17,10 +17,7 @@ export type DedupConfig = z.output<typeof dedupConfigSchema>
 
 /** Parses once, before any document; every problem is named by its dotted field path. */
 export function parseDedupConfig (input: unknown): DedupConfig {
-  const parsed = dedupConfigSchema.safeParse(input ?? {})
-  if (parsed.success) return parsed.data
-  const problems = parsed.error.issues.map(i => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')
-  throw new SluiceError('config', `dedup config: ${problems}`, { retryable: false, cause: parsed.error })
+  return parseConfig(dedupConfigSchema, input, 'dedup config')
 }
 
 /**

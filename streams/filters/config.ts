@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { describeIssues } from '../../schemas/parse-config.ts'
 import { SluiceError } from '../../schemas/errors.ts'
 import { C4_RULES } from './c4.ts'
 import { FINEWEB_RULES } from './fineweb.ts'
@@ -58,11 +59,6 @@ export interface CompiledFilters {
 
 function configError (message: string, cause?: unknown): SluiceError {
   return new SluiceError('config', message, { retryable: false, cause })
-}
-
-/** "field: message" for each problem zod found, the field as a dotted path. */
-function describeIssues (error: z.ZodError): string {
-  return error.issues.map(i => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')
 }
 
 /** Parses a filter config and builds every enabled rule; any bad value fails here, naming the rule and field. */
