@@ -27,6 +27,8 @@ export interface CommitRequest {
   add: DataFileEntry[]
   /** Paths of live files this commit removes (compaction); empty for an append. */
   remove?: string[]
+  /** The added files hold the removed files' rows changed (a rescore: `overwrite`), not merely moved (compaction: `replace`). */
+  rewritesRows?: boolean
   /** Extra summary entries, computed against the snapshot the commit lands on (it may be rebased). */
   summary?: (parent: Snapshot | undefined) => Record<string, string>
 }
@@ -342,7 +344,7 @@ export class IcebergTable {
       'timestamp-ms': Date.now(),
       'manifest-list': listPath,
       summary: {
-        operation: removed.length === 0 ? 'append' : 'replace',
+        operation: removed.length === 0 ? 'append' : request.rewritesRows === true ? 'overwrite' : 'replace',
         'added-data-files': String(request.add.length),
         'added-records': String(addedRows),
         ...(removed.length === 0 ? {} : { 'deleted-data-files': String(removed.length), 'deleted-records': String(removedRows) }),
