@@ -48,6 +48,8 @@ export interface AuditReport {
   /** URL hosts, lowercased; '(no url)' for documents without one, '(no host)' for a URL without a readable host. */
   domains: { top: Array<{ domain: string, documents: number }>, distinct: number }
   deadLetters: Array<{ stage: string, code: string, count: number }>
+  /** Removed duplicates by reason (url, exact, near) and the clusters they fall in, from `dedup_clusters`; empty without that table. */
+  duplicates: Array<{ reason: string | null, documents: number, clusters: number }>
   funnel: Array<{ step: string, documents: number }>
   /** Documents with text by length in characters: [from, to), to null for the open last bucket. */
   textLengths: Array<{ from: number, to: number | null, documents: number }>
@@ -68,6 +70,7 @@ const QUERIES = {
     SELECT domain, count(*) AS documents FROM d GROUP BY domain ORDER BY documents DESC, domain LIMIT ${TOP_DOMAINS}`,
   distinctDomains: `SELECT count(DISTINCT nullif(${host}, '')) AS n FROM documents`,
   deadLetters: 'SELECT stage, code, count(*) AS count FROM deadletter GROUP BY stage, code ORDER BY count DESC, stage, code',
+  duplicates: 'SELECT reason, count(*) AS documents, count(DISTINCT cluster_id) AS clusters FROM dedup_clusters GROUP BY reason ORDER BY documents DESC, reason NULLS LAST',
   funnel: `WITH steps(ord, step) AS (VALUES ${[...PIPELINE_STEPS, 'other'].map((s, i) => `(${i}, '${s}')`).join(', ')}),
     dropped AS (SELECT ${stepOf} AS step, count(*) AS n FROM documents WHERE decision = 'drop' GROUP BY ALL),
     parsed AS (SELECT count(*) AS n FROM documents),
@@ -126,6 +129,7 @@ export async function auditLake (lakeDir: string, travel: TravelOptions = {}): P
       drops: await query<Rows<'drops'>>(c, QUERIES.drops),
       domains: { top: await query(c, QUERIES.domains), distinct: distinct!.n },
       deadLetters: await query<Rows<'deadLetters'>>(c, QUERIES.deadLetters),
+      duplicates: lake.tables.has('dedup_clusters') ? await query<Rows<'duplicates'>>(c, QUERIES.duplicates) : [],
       funnel: (await query<Rows<'funnel'> & { ord: number }>(c, QUERIES.funnel)).map(({ step, documents }) => ({ step, documents })),
       textLengths: await query<Rows<'textLengths'>>(c, QUERIES.textLengths)
     }
@@ -169,6 +173,7 @@ export function auditText (r: AuditReport): string {
         group('source', r.sources.map(s => ({ ...s, key: s.source }))),
         group('language', r.languages.map(l => ({ ...l, key: l.lang ?? '(none)' }))),
         r.drops.length === 0 ? 'no dropped documents' : table(['drop reason', 'step', 'documents'], 'llr', r.drops.map(d => [d.reason ?? '(no reason)', d.step, d.documents])),
+        ...r.duplicates.length === 0 ? [] : [table(['duplicate reason', 'documents', 'clusters'], 'lrr', r.duplicates.map(d => [d.reason ?? '(none)', d.documents, d.clusters]))],
         table([`domain (${formatCount(r.domains.distinct)} distinct hosts)`, 'documents'], 'lr', r.domains.top.map(d => [d.domain, d.documents]))
       ]
   const sections = [

@@ -4,12 +4,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Kafka } from 'kafkajs'
 import { DEAD_LETTER_RAW_BYTES, deadLetterFromJson, deadLetterSchema, encodeDeadLetter, type DeadLetter } from '../schemas/deadletter.ts'
-import { documentSchema } from '../schemas/document.ts'
+import { documentSchema, type Document } from '../schemas/document.ts'
 import { openDeadLetterTable } from './deadletter-table.ts'
+import { dedupClusterRow, openDedupClustersTable } from './dedup-clusters-table.ts'
 import { DOCUMENT_JSON_COLUMNS, openDocumentsTable } from './documents-table.ts'
-import { currentSnapshot } from './iceberg/metadata.ts'
+import { currentSnapshot, type PartitionSpec } from './iceberg/metadata.ts'
 import { partitionOf } from './iceberg/partition.ts'
 import { writeParquetLines } from './iceberg/parquet.ts'
+import type { IcebergSchema } from './iceberg/schema.ts'
 import type { DataFileEntry, IcebergTable } from './iceberg/table.ts'
 import { consumeFrom } from '../streams/kafka/consume.ts'
 import { acquireLock, removeOwnOrphans, SINK_FILE } from './own-files.ts'
@@ -17,7 +19,7 @@ import { OFFSETS_KEY, snapshotOffsets } from './offsets.ts'
 
 export interface SinkOptions {
   lakeDir: string
-  /** docs.curated: documents into `documents`, those that do not fit its schema into `deadletter`. */
+  /** docs.curated: documents into `documents` (duplicates also into `dedup_clusters`), those that do not fit its schema into `deadletter`. */
   documentsTopic: string
   /** docs.deadletter: dead letters of every stage into `deadletter`. */
   deadletterTopic: string
@@ -38,32 +40,35 @@ export interface SinkStats {
   deadLetters: number
   /** Records of docs.curated that did not fit the documents schema (in `deadletter`, stage `lake`). */
   rejected: number
+  /** Documents of docs.curated removed as duplicates (also in `dedup_clusters`). */
+  duplicates: number
   snapshots: number
   orphansRemoved: number
 }
 
 interface Position { topic: string, partition: number, offset: string }
 
+type TableName = 'documents' | 'deadletter' | 'dedup_clusters'
+
+/** A table the sink writes, with the columns it stores as JSON text and its layout. */
+interface SinkTable { table: IcebergTable, jsonColumns: readonly string[], spec: PartitionSpec, schema: IcebergSchema }
+
 /**
- * Where one message goes: a line for the topic's own table, or a dead letter for the `deadletter`
- * table. `line` is the NDJSON the Parquet writer reads (for valid messages, their own bytes);
- * `fields` is the parsed record, which decides the partition.
+ * One row a message gives one table. `line` is the NDJSON the Parquet writer reads (for valid
+ * messages, their own bytes); `fields` is the parsed record, which decides the partition;
+ * `counts` is the figure of `SinkStats` it adds to.
  */
-interface Routed { to: 'primary' | 'rejects', line: Uint8Array, fields: Record<string, unknown> }
+interface Row { to: TableName, line: Uint8Array, fields: Record<string, unknown>, counts: 'documents' | 'deadLetters' | 'rejected' | 'duplicates' }
 
 interface TopicRoute {
   topic: string
-  primary: IcebergTable
-  rejects: IcebergTable
-  route: (value: Buffer | null, at: Position) => Routed
-  /** Which count the primary rows add to. */
-  counts: 'documents' | 'deadLetters'
-  /** JSON-valued columns of the primary table, stored as text. */
-  jsonColumns: readonly string[]
+  /** The tables the topic feeds. The first is the one a restart seeks by, so it commits after the others. */
+  tables: readonly [TableName, ...TableName[]]
+  route: (value: Buffer | null, at: Position) => Row[]
 }
 
 /** A record that does not fit its table, as a dead letter of the lake stage: never coerced, never lost. */
-function rejected (value: Buffer | null, at: Position, message: string): Routed {
+function rejected (value: Buffer | null, at: Position, message: string): Row {
   const raw = value === null ? null : value.subarray(0, DEAD_LETTER_RAW_BYTES)
   const letter: DeadLetter = {
     schema_version: 1,
@@ -75,11 +80,11 @@ function rejected (value: Buffer | null, at: Position, message: string): Routed 
     raw: raw === null ? null : new Uint8Array(raw),
     raw_truncated: value !== null && value.length > DEAD_LETTER_RAW_BYTES
   }
-  return { to: 'rejects', line: encodeDeadLetter(letter), fields: letter }
+  return { to: 'deadletter', line: encodeDeadLetter(letter), fields: letter, counts: 'rejected' }
 }
 
-/** Checks a message against a schema and passes its own bytes on: no object is built back into JSON. */
-function routeValid (value: Buffer | null, at: Position, check: (json: unknown) => { ok: true, value: unknown } | { ok: false, message: string }, what: string): Routed {
+/** Checks a message against a schema and keeps its own bytes: no object is built back into JSON. */
+function checked (value: Buffer | null, at: Position, check: (json: unknown) => { ok: true, value: unknown } | { ok: false, message: string }, what: string): { line: Buffer, fields: Record<string, unknown> } | Row {
   if (value === null) return rejected(value, at, 'empty message value')
   // the bytes go to DuckDB as they are, and one invalid sequence would fail the whole file
   if (!isUtf8(value)) return rejected(value, at, 'not valid UTF-8')
@@ -90,17 +95,30 @@ function routeValid (value: Buffer | null, at: Position, check: (json: unknown) 
     return rejected(value, at, `not JSON: ${(err as Error).message}`)
   }
   const parsed = check(json)
-  return parsed.ok ? { to: 'primary', line: value, fields: json as Record<string, unknown> } : rejected(value, at, `not a v1 ${what}: ${parsed.message}`)
+  return parsed.ok ? { line: value, fields: json as Record<string, unknown> } : rejected(value, at, `not a v1 ${what}: ${parsed.message}`)
 }
 
-const routeDocument = (value: Buffer | null, at: Position) => routeValid(value, at, j => documentSchema.check(j), 'document')
-const routeDeadLetter = (value: Buffer | null, at: Position) => routeValid(value, at, j => deadLetterSchema.check(deadLetterFromJson(j)), 'dead letter')
+/** A document into `documents`, and a duplicate also into `dedup_clusters`. */
+function routeDocument (value: Buffer | null, at: Position): Row[] {
+  const doc = checked(value, at, j => documentSchema.check(j), 'document')
+  if ('to' in doc) return [doc]
+  const dup = dedupClusterRow(doc.fields as Document, { ...at, offset: Number(at.offset) })
+  return [
+    { to: 'documents', ...doc, counts: 'documents' },
+    ...dup === null ? [] : [{ to: 'dedup_clusters', line: Buffer.from(JSON.stringify(dup)), fields: dup, counts: 'duplicates' } satisfies Row]
+  ]
+}
 
-interface Pending { line: Uint8Array, partition: { values: Record<string, string | number | null>, folder: string } }
+function routeDeadLetter (value: Buffer | null, at: Position): Row[] {
+  const letter = checked(value, at, j => deadLetterSchema.check(deadLetterFromJson(j)), 'dead letter')
+  return ['to' in letter ? letter : { to: 'deadletter', ...letter, counts: 'deadLetters' }]
+}
+
+interface Pending { line: Uint8Array, partition: { values: Record<string, string | number | null>, folder: string }, counts: Row['counts'] }
 
 /** Writes lines into one Parquet file per partition and commits them, with the offsets they cover, as one snapshot. */
-async function commitLines (table: IcebergTable, pending: Pending[], topic: string, covered: Record<string, number>, jsonColumns: readonly string[]): Promise<void> {
-  const { schema } = tableLayout(table)
+async function commitLines (target: SinkTable, pending: Pending[], topic: string, covered: Record<string, number>): Promise<void> {
+  const { table } = target
   const groups = new Map<string, { values: Record<string, string | number | null>, lines: Uint8Array[] }>()
   for (const p of pending) {
     const group = groups.get(p.partition.folder)
@@ -111,7 +129,7 @@ async function commitLines (table: IcebergTable, pending: Pending[], topic: stri
   for (const [folder, group] of groups) {
     const dir = path.join(table.dataDir, folder)
     fs.mkdirSync(dir, { recursive: true })
-    const written = await writeParquetLines(schema, group.lines, path.join(dir, `sink-${crypto.randomUUID()}.parquet`), { jsonColumns })
+    const written = await writeParquetLines(target.schema, group.lines, path.join(dir, `sink-${crypto.randomUUID()}.parquet`), { jsonColumns: target.jsonColumns })
     files.push({ ...written, partition: group.values })
   }
   // offsets merge into whatever the snapshot we land on holds: another topic may share the table
@@ -119,51 +137,45 @@ async function commitLines (table: IcebergTable, pending: Pending[], topic: stri
   table.commit({ add: files, summary: parent => ({ [OFFSETS_KEY]: JSON.stringify({ ...snapshotOffsets(parent), [topic]: covered }), 'sluice.source-topic': topic, 'sluice.message': message }) })
 }
 
-function tableLayout (table: IcebergTable) {
+function sinkTable (table: IcebergTable, jsonColumns: readonly string[] = []): SinkTable {
   const m = table.metadata
   return {
+    table,
+    jsonColumns,
     spec: m['partition-specs'].find(s => s['spec-id'] === m['default-spec-id'])!,
     schema: m.schemas.find(s => s['schema-id'] === m['current-schema-id'])!
   }
 }
 
 /**
- * Consumes one topic into its table, exactly once: each snapshot records in its summary the
- * next offset of every partition it covers, a restart seeks to the primary table's offsets, and a
- * record below the offsets of the table it routes to is already there and skipped. Rejects are
- * committed before the primary rows of the same batch, so a crash between the two commits leaves
- * rejects ahead, never missing.
+ * Consumes one topic into its tables, exactly once: each snapshot records in its summary the next
+ * offset of every partition it covers, a restart seeks to the first table's offsets, and a row
+ * below the offsets of the table it goes to is already there and skipped. The other tables
+ * (dead letters, dedup clusters) commit before the first one, so a crash between the commits
+ * leaves them ahead, never missing.
  */
-async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, stats: SinkStats): Promise<void> {
+async function sinkTopic (kafka: Kafka, route: TopicRoute, tables: Record<TableName, SinkTable>, opts: SinkOptions, stats: SinkStats): Promise<void> {
   const log = opts.log ?? (() => {})
-  const committed = {
-    primary: { ...snapshotOffsets(currentSnapshot(route.primary.metadata))[route.topic] },
-    rejects: { ...snapshotOffsets(currentSnapshot(route.rejects.metadata))[route.topic] }
-  }
-  const next: Record<string, number> = { ...committed.primary }
-  let buffer: { primary: Pending[], rejects: Pending[] } = { primary: [], rejects: [] }
-  const buffered = () => buffer.primary.length + buffer.rejects.length
+  const [first, ...others] = route.tables
+  const committed = Object.fromEntries(route.tables.map(t => [t, { ...snapshotOffsets(currentSnapshot(tables[t].table.metadata))[route.topic] }])) as Record<TableName, Record<string, number>>
+  const next: Record<string, number> = { ...committed[first] }
+  const empty = () => Object.fromEntries(route.tables.map(t => [t, []])) as unknown as Record<TableName, Pending[]>
+  let buffer = empty()
+  let buffered = 0
   let firstAt = 0
-  const sameTable = route.primary.dir === route.rejects.dir
-  const primaryLayout = tableLayout(route.primary)
-  const rejectsLayout = tableLayout(route.rejects)
 
   const commit = async () => {
-    if (buffered() === 0) return
+    if (buffered === 0) return
     // take the batch and its offsets in the same tick, so records arriving meanwhile wait for the next one
     const batch = buffer
     const covered = { ...next }
-    buffer = { primary: [], rejects: [] }
-    if (sameTable) {
-      await commitLines(route.primary, [...batch.rejects, ...batch.primary], route.topic, covered, route.jsonColumns)
-    } else {
-      if (batch.rejects.length > 0) await commitLines(route.rejects, batch.rejects, route.topic, covered, [])
-      if (batch.primary.length > 0) await commitLines(route.primary, batch.primary, route.topic, covered, route.jsonColumns)
-    }
+    buffer = empty()
+    buffered = 0
+    for (const t of [...others, first]) if (batch[t].length > 0) await commitLines(tables[t], batch[t], route.topic, covered)
     stats.snapshots++
-    stats[route.counts] += batch.primary.length
-    stats.rejected += batch.rejects.length
-    if (batch.rejects.length > 0) log(`${batch.rejects.length} records of ${route.topic} did not fit ${path.basename(route.primary.dir)} and went to deadletter (stage lake)`)
+    let rejects = 0
+    for (const rows of Object.values(batch)) for (const r of rows) { stats[r.counts]++; if (r.counts === 'rejected') rejects++ }
+    if (rejects > 0) log(`${rejects} records of ${route.topic} did not fit ${first} and went to deadletter (stage lake)`)
   }
   // commits run one after another: the size trigger and the timer must not commit concurrently
   let chain: Promise<void> = Promise.resolve()
@@ -175,23 +187,24 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
     // every sink reads every partition: a group of its own
     group: `sluice-lake-${crypto.randomUUID()}`,
     maxBytesPerPartition: 16 << 20,
-    from: committed.primary,
-    busy: () => buffered() > 0 || opts.upstreamDone?.() === false,
+    from: committed[first],
+    busy: () => buffered > 0 || opts.upstreamDone?.() === false,
     stopWhenIdleMs: opts.stopWhenIdleMs,
     signal: opts.signal,
-    onTick: async () => { if (buffered() > 0 && Date.now() - firstAt >= opts.batchMs) await flush() },
+    onTick: async () => { if (buffered > 0 && Date.now() - firstAt >= opts.batchMs) await flush() },
     onBatch: async (partition, messages) => {
       for (const m of messages) {
         const offset = Number(m.offset)
-        const routed = route.route(m.value, { topic: route.topic, partition, offset: m.offset })
-        // a reject below the rejects table's offset was committed there before a crash
-        if (!(routed.to === 'rejects' && !sameTable && offset < (committed.rejects[partition] ?? 0))) {
-          if (buffered() === 0) firstAt = Date.now()
-          const layout = routed.to === 'primary' ? primaryLayout : rejectsLayout
-          buffer[routed.to].push({ line: routed.line, partition: partitionOf(layout.spec, layout.schema, routed.fields) })
+        for (const row of route.route(m.value, { topic: route.topic, partition, offset: m.offset })) {
+          // a row below its table's offset was committed there before a crash
+          if (offset < (committed[row.to][partition] ?? 0)) continue
+          if (buffered === 0) firstAt = Date.now()
+          const { spec, schema } = tables[row.to]
+          buffer[row.to].push({ line: row.line, partition: partitionOf(spec, schema, row.fields), counts: row.counts })
+          buffered++
         }
         next[partition] = offset + 1
-        if (buffered() >= opts.batchRows) {
+        if (buffered >= opts.batchRows) {
           // one commit writes while the next batch is read (DuckDB's COPY runs off the JS thread)
           await inFlight
           inFlight = flush()
@@ -204,21 +217,24 @@ async function sinkTopic (kafka: Kafka, route: TopicRoute, opts: SinkOptions, st
 }
 
 /**
- * The lake sink: docs.curated into `documents` and docs.deadletter into `deadletter`, each exactly
- * once (see `sinkTopic`). It holds the lake's sink lock while it runs, which is what makes Parquet
+ * The lake sink: docs.curated into `documents` (its duplicates also into `dedup_clusters`) and
+ * docs.deadletter into `deadletter`, each exactly once (see `sinkTopic`). It holds the lake's sink lock while it runs, which is what makes Parquet
  * files of an earlier sink that no snapshot references provably orphans: they are removed at start.
  */
 export async function runLakeSink (kafka: Kafka, opts: SinkOptions): Promise<SinkStats> {
-  const documents = openDocumentsTable(opts.lakeDir)
-  const deadletter = openDeadLetterTable(opts.lakeDir)
+  const tables: Record<TableName, SinkTable> = {
+    documents: sinkTable(openDocumentsTable(opts.lakeDir), DOCUMENT_JSON_COLUMNS),
+    deadletter: sinkTable(openDeadLetterTable(opts.lakeDir)),
+    dedup_clusters: sinkTable(openDedupClustersTable(opts.lakeDir))
+  }
   const release = acquireLock(path.join(opts.lakeDir, '.sink.lock'), 'sink')
   try {
-    const stats: SinkStats = { documents: 0, deadLetters: 0, rejected: 0, snapshots: 0, orphansRemoved: 0 }
-    for (const table of [documents, deadletter]) stats.orphansRemoved += removeOwnOrphans(table, SINK_FILE)
+    const stats: SinkStats = { documents: 0, deadLetters: 0, rejected: 0, duplicates: 0, snapshots: 0, orphansRemoved: 0 }
+    for (const { table } of Object.values(tables)) stats.orphansRemoved += removeOwnOrphans(table, SINK_FILE)
     if (stats.orphansRemoved > 0) opts.log?.(`removed ${stats.orphansRemoved} data files a previous sink wrote but never committed`)
     await Promise.all([
-      sinkTopic(kafka, { topic: opts.documentsTopic, primary: documents, rejects: deadletter, route: routeDocument, counts: 'documents', jsonColumns: DOCUMENT_JSON_COLUMNS }, opts, stats),
-      sinkTopic(kafka, { topic: opts.deadletterTopic, primary: deadletter, rejects: deadletter, route: routeDeadLetter, counts: 'deadLetters', jsonColumns: [] }, opts, stats)
+      sinkTopic(kafka, { topic: opts.documentsTopic, tables: ['documents', 'deadletter', 'dedup_clusters'], route: routeDocument }, tables, opts, stats),
+      sinkTopic(kafka, { topic: opts.deadletterTopic, tables: ['deadletter'], route: routeDeadLetter }, tables, opts, stats)
     ])
     return stats
   } finally {
