@@ -31,15 +31,15 @@ async function loadTable (lake: string, name: string) {
   return table
 }
 
-export function sinkSummary (s: { documents: number, deadLetters: number, rejected: number, snapshots: number }, seconds: number): string {
-  return `sink: ${formatCount(s.documents)} documents and ${formatCount(s.deadLetters + s.rejected)} dead letters ` +
+export function sinkSummary (s: { documents: number, deadLetters: number, rejected: number, duplicates: number, snapshots: number }, seconds: number): string {
+  return `sink: ${formatCount(s.documents)} documents (${formatCount(s.duplicates)} duplicates in dedup_clusters) and ${formatCount(s.deadLetters + s.rejected)} dead letters ` +
     `(${formatCount(s.rejected)} of them documents that did not fit the table) in ${s.snapshots} snapshots in ${seconds.toFixed(1)} s`
 }
 
 export function registerLake (program: Command): void {
   const lake = program.command('lake').description('the Iceberg tables of the lake: the Kafka sink and inspection')
   addTopicOptions(addConnectionOptions(lake.command('sink')
-    .description('consume docs.curated into the documents table and docs.deadletter into the deadletter table, exactly once (offsets are committed with each snapshot)')
+    .description('consume docs.curated into the documents and dedup_clusters tables and docs.deadletter into the deadletter table, exactly once (offsets are committed with each snapshot)')
     .option('--lake <dir>', 'the lake folder', './lake')
     .option('--batch-rows <n>', 'commit a snapshot at this many documents', Number, 50_000)
     .option('--batch-ms <ms>', 'or this long after the first buffered document', Number, 10_000)
