@@ -1,4 +1,5 @@
-import { looksTraditional, toSimplified } from '../normalize/zh-convert.ts'
+import { codeUnits, foldText } from './fold.ts'
+import { Scratch } from './scratch.ts'
 
 /** Shingle sizes in tokens: `words` for English and other languages, `chars` for Chinese. */
 export interface ShingleSizes { words: number, chars: number }
@@ -33,12 +34,12 @@ function charClasses (): Uint8Array {
 
 /**
  * The text as dedup compares it: Traditional Chinese converted to Simplified (OpenCC is slow, so
- * only for texts with a Traditional-only character), NFKC (which ASCII text skips), lower case. Punctuation and whitespace
- * are folded later, by the tokenizer, without building another string.
+ * only for texts with a Traditional-only character), NFKC (which ASCII text skips), lower case.
+ * Punctuation and whitespace are folded later, by the tokenizer, without building another string.
+ * Non-ASCII text is folded in one pass over its code units where that is exact (`fold.ts`).
  */
 export function dedupText (text: string): string {
-  const simplified = looksTraditional(text) > 0 ? toSimplified(text).text : text
-  return (NON_ASCII.test(simplified) ? simplified.normalize('NFKC') : simplified).toLowerCase()
+  return NON_ASCII.test(text) ? foldText(text) : text.toLowerCase()
 }
 
 /** Chinese texts shingle by characters; an unlabelled text does too when Han dominates its letters. */
@@ -87,45 +88,69 @@ export function fmix32 (h: number): number {
 
 /** Odd multiplier of the rolling shingle hash. */
 const BASE = 0x01000193
+/** FNV-1a's offset basis: each token's hash starts here. */
+const TOKEN_SEED = 0x811c9dc5
 
-/** Grows as needed and is reused, so hashing a document allocates nothing in the steady state. */
-let buffer: Uint32Array = new Uint32Array(1 << 14)
+/** Reused from one document to the next: hashing allocates nothing in the steady state. */
+const shingleScratch = new Scratch(1 << 16)
+const tokenScratch = new Scratch(1 << 16)
 
 /**
  * 32-bit hashes of the document's shingles (n consecutive tokens; one shingle of all tokens when
  * there are fewer than n), in text order, repeats included. A view into a shared buffer: valid
  * until the next call. JS over char codes, not xxhash-wasm: a wasm call per token costs more than
- * the hash itself. Shingles roll: the window's polynomial hash is updated in O(1) per token.
+ * the hash itself. Two flat loops: the tokens' hashes into a reused array, then the shingles,
+ * whose polynomial hash rolls in O(1) per token.
  */
 export function shingleHashes (norm: string, n: number): Uint32Array {
-  const window = new Uint32Array(n)
+  const tokens = tokenHashes(norm)
+  const count = tokens.length < n ? Math.min(tokens.length, 1) : tokens.length - n + 1
+  const bytes = shingleScratch.get(count * 4)
+  const out = new Uint32Array(bytes.buffer, bytes.byteOffset, count)
   let drop = 1
   for (let i = 1; i < n; i++) drop = Math.imul(drop, BASE)
-  let count = 0
-  let tokens = 0
   let rolling = 0
-  forEachToken(norm, (start, end) => {
-    let h = 0x811c9dc5
-    for (let i = start; i < end; i++) h = Math.imul(h ^ norm.charCodeAt(i), BASE)
-    h = fmix32(h)
-    const slot = tokens % n
-    if (tokens >= n) rolling = (rolling - Math.imul(window[slot]!, drop)) | 0
-    rolling = (Math.imul(rolling, BASE) + h) | 0
-    window[slot] = h
-    tokens++
-    if (tokens >= n) {
-      if (count === buffer.length) buffer = grow(buffer)
-      buffer[count++] = fmix32(rolling)
-    }
-  })
-  if (tokens > 0 && tokens < n) buffer[count++] = fmix32(rolling)
-  return buffer.subarray(0, count)
+  const first = Math.min(n, tokens.length)
+  for (let j = 0; j < first; j++) rolling = (Math.imul(rolling, BASE) + tokens[j]!) | 0
+  if (count > 0) out[0] = fmix32(rolling)
+  for (let j = n; j < tokens.length; j++) {
+    rolling = (Math.imul(rolling - Math.imul(tokens[j - n]!, drop), BASE) + tokens[j]!) | 0
+    out[j - n + 1] = fmix32(rolling)
+  }
+  return out
 }
 
-function grow (b: Uint32Array): Uint32Array {
-  const bigger = new Uint32Array(b.length * 2)
-  bigger.set(b)
-  return bigger
+/**
+ * Each token's FNV-1a hash, murmur-finalised (tokens as `forEachToken` cuts them), in text order.
+ * A view into a shared buffer, valid until the next call.
+ */
+function tokenHashes (norm: string): Int32Array {
+  const units = codeUnits(norm)
+  const cls = charClasses()
+  const length = norm.length
+  // at most one token per code unit
+  const bytes = tokenScratch.get(length * 4)
+  const out = new Int32Array(bytes.buffer, bytes.byteOffset, length)
+  let count = 0
+  let h = TOKEN_SEED
+  let inWord = false
+  for (let i = 0; i < length; i++) {
+    const c = units[i]!
+    const k = cls[c]!
+    if (k === WORD) {
+      h = Math.imul(h ^ c, BASE)
+      inWord = true
+      continue
+    }
+    if (inWord) {
+      out[count++] = fmix32(h)
+      h = TOKEN_SEED
+      inWord = false
+    }
+    if (k === CJK) out[count++] = fmix32(Math.imul(TOKEN_SEED ^ c, BASE))
+  }
+  if (inWord) out[count++] = fmix32(h)
+  return out.subarray(0, count)
 }
 
 /** The exact shingles as strings (tokens joined by a space): the ground truth the hashes stand for. */

@@ -1,60 +1,125 @@
 import { BucketTables } from './buckets.ts'
 import type { NearCandidate, NearDupIndex } from './near-index.ts'
+import { Scratch } from './scratch.ts'
 import { fmix32 } from './shingles.ts'
 
 /** A 64-bit fingerprint as two unsigned 32-bit halves (BigInt would cost an allocation per step). */
 export interface SimHash { hi: number, lo: number }
 
-/** Bit planes of the vertical counters: each holds up to 2¹⁶ − 1 before it is flushed. */
+/**
+ * Bit planes of the vertical counters of eights: 2¹⁶ − 1 at most. A block of eight words adds at
+ * most one eight per position, so flushing every 2¹⁶ − 1 blocks never overflows.
+ */
 const PLANES = 16
 const FLUSH_EVERY = (1 << PLANES) - 1
 
 /** Adds one bit per position to 32 bit-sliced counters: a ripple carry, two planes on average. */
-function addBits (planes: Int32Array, base: number, x: number): void {
+function addBits (planes: Int32Array, x: number): void {
   let carry = x
-  for (let p = base; carry !== 0; p++) {
+  for (let p = 0; carry !== 0; p++) {
     const next = planes[p]! & carry
     planes[p] = planes[p]! ^ carry
     carry = next
   }
 }
 
-function flush (planes: Int32Array, counts: Float64Array): void {
-  for (let half = 0; half < 2; half++) {
-    for (let p = 0; p < PLANES; p++) {
-      const plane = planes[half * PLANES + p]!
-      if (plane === 0) continue
-      for (let bit = 0; bit < 32; bit++) if ((plane >>> bit) & 1) counts[half * 32 + bit]! += 1 << p
-      planes[half * PLANES + p] = 0
-    }
+/** Adds `weight` × each plane's bits to the 32 counters from `offset`, and clears the planes. */
+function flush (planes: Int32Array, weight: number, counts: Float64Array, offset: number): void {
+  for (let p = 0; p < PLANES; p++) {
+    const plane = planes[p]!
+    if (plane === 0) continue
+    for (let bit = 0; bit < 32; bit++) if ((plane >>> bit) & 1) counts[offset + bit]! += weight * (1 << p)
+    planes[p] = 0
   }
 }
+
+/** Adds the three partial bit-sliced counters (weights 1, 2 and 4) to the counters from `offset`. */
+function flushPartial (ones: number, twos: number, fours: number, counts: Float64Array, offset: number): void {
+  for (let bit = 0; bit < 32; bit++) counts[offset + bit]! += ((ones >>> bit) & 1) + 2 * ((twos >>> bit) & 1) + 4 * ((fours >>> bit) & 1)
+}
+
+const planes = new Int32Array(PLANES)
+
+/**
+ * Per bit position, how many of `words[0..n)` have that bit set, added to `counts[offset..+32)`.
+ * Harley–Seal vertical counting: carry-save adders fold eight words into one word of eights with
+ * 7 × 5 branch-free operations, and only the eights ripple into the bit-sliced counters, so the
+ * data-dependent carry loop (a mispredicted branch each) runs once per eight words, not per word.
+ */
+function countBits (words: Int32Array, n: number, counts: Float64Array, offset: number): void {
+  let ones = 0
+  let twos = 0
+  let fours = 0
+  let pending = 0
+  let i = 0
+  for (; i + 8 <= n; i += 8) {
+    // csa(a, b, c): sum = a ^ b ^ c, carry = majority(a, b, c)
+    let u = ones ^ words[i]!
+    let twosA = (ones & words[i]!) | (u & words[i + 1]!)
+    ones = u ^ words[i + 1]!
+    u = ones ^ words[i + 2]!
+    let twosB = (ones & words[i + 2]!) | (u & words[i + 3]!)
+    ones = u ^ words[i + 3]!
+    u = twos ^ twosA
+    let foursA = (twos & twosA) | (u & twosB)
+    twos = u ^ twosB
+    u = ones ^ words[i + 4]!
+    twosA = (ones & words[i + 4]!) | (u & words[i + 5]!)
+    ones = u ^ words[i + 5]!
+    u = ones ^ words[i + 6]!
+    twosB = (ones & words[i + 6]!) | (u & words[i + 7]!)
+    ones = u ^ words[i + 7]!
+    u = twos ^ twosA
+    const foursB = (twos & twosA) | (u & twosB)
+    twos = u ^ twosB
+    u = fours ^ foursA
+    const eights = (fours & foursA) | (u & foursB)
+    fours = u ^ foursB
+    addBits(planes, eights)
+    if (++pending === FLUSH_EVERY) {
+      flush(planes, 8, counts, offset)
+      pending = 0
+    }
+  }
+  // the last words ripple in one by one; fewer than eight add at most one eight per position
+  for (; i < n; i++) {
+    let carry = words[i]!
+    let next = ones & carry
+    ones ^= carry
+    carry = next
+    next = twos & carry
+    twos ^= carry
+    carry = next
+    next = fours & carry
+    fours ^= carry
+    addBits(planes, next)
+  }
+  flush(planes, 8, counts, offset)
+  flushPartial(ones, twos, fours, counts, offset)
+}
+
+/** The upper halves of the shingles' 64 bits. */
+const upperScratch = new Scratch(1 << 16)
 
 /**
  * Charikar's SimHash over the shingle hashes, each occurrence weighing one (so frequent shingles
  * weigh more): bit i is set when most shingles have bit i set. Counting per bit would cost 64
- * additions per shingle; bit-sliced counters cost a few word operations instead. The upper half of
- * each shingle's 64 bits is derived from its 32-bit hash.
+ * additions per shingle; bit-sliced counters fed by carry-save adders cost about a dozen word
+ * operations instead. The upper half of each shingle's 64 bits is derived from its 32-bit hash.
  */
 export function simhash (hashes: Uint32Array): SimHash {
-  const planes = new Int32Array(2 * PLANES + 1)
+  const n = hashes.length
+  const bytes = upperScratch.get(n * 4)
+  const upper = new Int32Array(bytes.buffer, bytes.byteOffset, n)
+  for (let i = 0; i < n; i++) upper[i] = fmix32(hashes[i]! ^ 0x9e3779b9)
   const counts = new Float64Array(64)
-  let pending = 0
-  for (let i = 0; i < hashes.length; i++) {
-    const lo = hashes[i]!
-    addBits(planes, 0, lo)
-    addBits(planes, PLANES, fmix32(lo ^ 0x9e3779b9))
-    if (++pending === FLUSH_EVERY) {
-      flush(planes, counts)
-      pending = 0
-    }
-  }
-  flush(planes, counts)
+  countBits(new Int32Array(hashes.buffer, hashes.byteOffset, n), n, counts, 0)
+  countBits(upper, n, counts, 32)
   let hi = 0
   let lo = 0
   for (let bit = 0; bit < 32; bit++) {
-    if (counts[bit]! * 2 > hashes.length) lo |= 1 << bit
-    if (counts[32 + bit]! * 2 > hashes.length) hi |= 1 << bit
+    if (counts[bit]! * 2 > n) lo |= 1 << bit
+    if (counts[32 + bit]! * 2 > n) hi |= 1 << bit
   }
   return { hi: hi >>> 0, lo: lo >>> 0 }
 }

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
 import { dedupText, shingleHashes, shingleSet, shingleSize } from '../../../streams/dedup/shingles.ts'
+import { referenceDedupText, referenceShingleHashes } from './reference.ts'
 
 const sizes = { words: 5, chars: 5 }
 
@@ -21,4 +22,16 @@ test('Chinese shingles are characters; Traditional and Simplified shingle alike'
 test('a text shorter than n tokens is one shingle; a text without tokens has none', () => {
   expect(shingleHashes(dedupText('two words'), 5)).toHaveLength(1)
   expect(shingleHashes(dedupText('!!! …… 😀'), 5)).toHaveLength(0)
+})
+
+test('a document longer than the reused buffers keep (16 MiB) folds and hashes like a short one', () => {
+  const parts = ['Ｗｏｒｄ', '汉字', 'ﬁne', 'Straße', '😀', '测试，', 'ÉCOLE', '\n']
+  let text = ''
+  for (let i = 0; text.length < 8_500_000; i++) text += parts[(i * 7 + (i >> 3)) % parts.length]! + (i % 5 === 0 ? ' ' : '')
+  const norm = dedupText(text)
+  expect(norm).toBe(referenceDedupText(text))
+  const same = (a: Uint32Array, b: Uint32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+  for (const n of [5, 1]) expect(same(shingleHashes(norm, n), referenceShingleHashes(norm, n))).toBe(true)
+  // and the buffers still work for the next, short document
+  expect([...shingleHashes(dedupText('one two three'), 2)]).toEqual([...referenceShingleHashes('one two three', 2)])
 })

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
-import { hamming, SimHashIndex, type SimHash } from '../../../streams/dedup/simhash.ts'
+import { hamming, simhash, SimHashIndex, type SimHash } from '../../../streams/dedup/simhash.ts'
+import { referenceSimHash } from './reference.ts'
 
 function random (seed: number): () => number {
   let s = seed
@@ -25,3 +26,12 @@ for (const [blocks, maxHamming] of [[4, 3], [8, 6]] as const) {
     }
   })
 }
+
+test('the bit-sliced SimHash counts exactly: any length, including around a counter flush (524,280 shingles)', () => {
+  const next = random(99)
+  for (const n of [0, 1, 2, 7, 8, 9, 15, 16, 17, 63, 1000, 8 * 65534 + 7, 8 * 65535 + 7]) {
+    // biased bits, so that most positions are close to the majority threshold or far from it
+    const hashes = Uint32Array.from({ length: n }, () => next() & next() | (next() & 0x0f0f0f0f))
+    expect(simhash(hashes), `${n} shingles`).toEqual(referenceSimHash(hashes))
+  }
+})
