@@ -22,8 +22,10 @@ export interface ApplyChain {
  * A dropped document is written marked drop, in input order; a raw record the normalizer failed on
  * becomes a dead letter with the error, as in the normalize worker.
  */
-export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'dedup' | 'pipeline', config: StageConfigs): Promise<ApplyChain> {
+export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'score' | 'dedup' | 'pipeline', config: StageConfigs): Promise<ApplyChain> {
   const { fromConfig } = await import('../streams/filters/index.ts')
+  const { loadScorer } = await import('../streams/quality/load.ts')
+  const { scoreDocuments } = await import('../streams/quality/score.ts')
   const { DedupState, dedupDocuments } = await import('../streams/dedup/index.ts')
   const { normalizeDocuments } = await import('../streams/normalize/index.ts')
   const { toDocuments } = await import('../streams/operators/to-document.ts')
@@ -31,12 +33,14 @@ export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 'd
   const normalizer = () => normalizeDocuments(config.normalize, { onError: (raw, err) => errors.set(raw, err) })
   // in memory: a run over files checks them against each other, not against a worker's history
   const dedup = () => dedupDocuments(new DedupState(config.dedup.config))
+  const score = () => scoreDocuments(async () => await loadScorer(config.quality))
   const ops: Array<Operator<any, any>> = {
     ingest: () => [toDocuments()],
     normalize: () => [normalizer()],
     filter: () => [fromConfig(config.filter)],
+    score: () => [normalizer(), fromConfig(config.filter), score()],
     dedup: () => [dedup()],
-    pipeline: () => [normalizer(), fromConfig(config.filter), dedup()]
+    pipeline: () => [normalizer(), fromConfig(config.filter), score(), dedup()]
   }[operator]()
   const stats: OperatorStats[] = []
   return {

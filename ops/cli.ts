@@ -6,6 +6,7 @@ import { registerEvaluate } from './commands/evaluate.ts'
 import { registerIngest } from './commands/ingest.ts'
 import { registerKafka } from './commands/kafka.ts'
 import { registerLake } from './commands/lake.ts'
+import { registerQuality } from './commands/quality.ts'
 import { registerRun } from './commands/run.ts'
 import { registerSql } from './commands/sql.ts'
 import { registerTopics } from './commands/topics.ts'
@@ -24,6 +25,7 @@ export function buildProgram (): Command {
   registerSql(program)
   registerAudit(program)
   registerEvaluate(program)
+  registerQuality(program)
   registerLake(program)
   registerTopics(program)
   registerKafka(program)

@@ -15,7 +15,7 @@ export const rawRecordSchema = defineSchema('raw_record', 1, {
   source: col.string('name of the source (e.g. the input format or a --source label)'),
   crawl_id: col.nullable(col.string('crawl the record belongs to (WARC warcinfo isPartOf, or the file name)')),
   fetched_at: col.nullable(col.timestamp('fetch time (WARC-Date, or a mapped JSON field)')),
-  record_type: col.enumOf(['response', 'resource', 'conversion', 'jsonl', 'parquet', 'file'], 'kind of input record'),
+  record_type: col.enumOf(['response', 'resource', 'conversion', 'jsonl', 'parquet', 'file', 'line'], 'kind of input record'),
   content_type: col.nullable(col.string('MIME type of the payload, with its parameters')),
   http_status: col.nullable(col.int('HTTP status of a WARC response')),
   http_headers: col.nullable(col.json(z.record(z.string(), z.string()), 'HTTP response headers (last value wins)')),

@@ -51,3 +51,13 @@ export function counted<I, O> (op: Operator<I, O>): Operator<I, O> {
     }
   }
 }
+
+/**
+ * Runs operators one after another as one: each sees what the previous one forwarded and drops
+ * through the same context, so a stage counts its input and output once.
+ */
+export function chain<T> (...ops: Array<Operator<T, T>>): Operator<T, T> {
+  return counted((input, ctx) => ops.reduce<AsyncIterable<T>>(
+    (stream, op) => op(stream, { stats: { received: 0, forwarded: 0 }, signal: ctx.signal, drop: ctx.drop }),
+    input))
+}

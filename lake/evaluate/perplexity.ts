@@ -20,13 +20,24 @@ export async function perplexityCutoffs (connection: DuckDBConnection, dropShare
   return new Map(r.getRowObjectsJS().map(row => [String(row.lang), Number(row.cutoff)]))
 }
 
-/** A kept document whose perplexity lies in its language's dropped bucket slipped past the scoring step. */
+const percentileOf = (doc: SampledDoc): number | null => typeof doc.signals.perplexity_percentile === 'number' ? doc.signals.perplexity_percentile : null
+
+/**
+ * A kept document whose perplexity lies in its language's dropped bucket slipped past the scoring
+ * step. Where the score stage gave the document a percentile (against its model's calibration on
+ * typical web text) that percentile decides; the lake's own quantile is the fallback for
+ * perplexities without one, since a lake of mostly good text would otherwise flag its best.
+ */
 export function perplexityMetric (cutoffs: Map<string, number>, dropShare = PERPLEXITY_DROP_SHARE): DocumentMetric {
   const cutoff = (doc: SampledDoc) => cutoffs.get(doc.lang ?? '')
   return {
     name: 'perplexity',
     describe: `perplexity in the worst ${Math.round(dropShare * 100)}% of its language (the bucket scoring drops)`,
-    applies: doc => perplexityOf(doc) !== null && cutoff(doc) !== undefined,
-    flag: doc => perplexityOf(doc)! > cutoff(doc)! ? 'dropped_bucket' : null
+    applies: doc => perplexityOf(doc) !== null && (percentileOf(doc) !== null || cutoff(doc) !== undefined),
+    flag: doc => {
+      const percentile = percentileOf(doc)
+      const dropped = percentile !== null ? percentile > 1 - dropShare : perplexityOf(doc)! > cutoff(doc)!
+      return dropped ? 'dropped_bucket' : null
+    }
   }
 }

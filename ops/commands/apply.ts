@@ -9,11 +9,11 @@ import { stopOnSignals } from '../signals.ts'
 import { addReaderOptions, addStageOptions, ingestConfig, stageConfigs } from './options.ts'
 
 /**
- * Operators `apply` can run over files. `ingest`, `normalize` and `pipeline` (normalize -> filter
- * -> dedup) read crawl files through the readers; `filter` and `dedup` read document JSONL (as the
- * others write it).
+ * Operators `apply` can run over files. `ingest`, `normalize`, `score` (normalize -> filter ->
+ * quality, what the score worker's output holds) and `pipeline` (score -> dedup) read crawl files
+ * through the readers; `filter` and `dedup` read document JSONL (as the others write it).
  */
-export const APPLY_OPERATORS = ['ingest', 'normalize', 'filter', 'dedup', 'pipeline'] as const
+export const APPLY_OPERATORS = ['ingest', 'normalize', 'filter', 'score', 'dedup', 'pipeline'] as const
 type ApplyOperator = typeof APPLY_OPERATORS[number]
 
 export function registerApply (program: Command): void {
@@ -27,6 +27,7 @@ export function registerApply (program: Command): void {
       '  sluice apply pipeline --in ../shared/data/web/warc --out /tmp/curated.jsonl\n' +
       '  sluice apply filter --in /tmp/docs.jsonl --out /tmp/filtered.jsonl --rule-sets ziya2 gopher\n' +
       '  sluice apply normalize --in ../shared/data/web/en/aeb/html --out /tmp/text.jsonl --extract fast\n' +
+      '  sluice apply score --in ../shared/data/web/warc --out /tmp/scored.jsonl   # after sluice quality train-lm / train-classifier\n' +
       '  sluice apply dedup --in /tmp/filtered.jsonl --out /tmp/deduped.jsonl --near simhash\n')
   addStageOptions(addReaderOptions(cmd)).action(async (operator: ApplyOperator, o: Record<string, unknown>) => {
     const { encodeDeadLetter } = await import('../../schemas/deadletter.ts')

@@ -98,12 +98,14 @@ export function ingestConfig (o: Record<string, unknown>): IngestConfig {
   })
 }
 
-/** The options that configure the pipeline stages (normalize, filter), shared by run, worker and apply. */
+/** The options that configure the pipeline stages (normalize, score, dedup), shared by run, worker and apply. */
 export function addStageOptions (cmd: Command): Command {
   return cmd
     .addOption(new Option('--extract <mode>', 'HTML main-text extraction: best (Readability + block classifier), fast (block classifier), off (all visible text)').choices(['best', 'fast', 'off']).default('best'))
     .option('--rule-sets <names...>', 'rule sets of the filter stage (ziya2, gopher, c4, fineweb; default all)')
     .option('--filter-config <file.json>', 'filter config {ruleSets, rules: {<rule>: {enabled, ...thresholds}}, pii: {enabled, mask}}')
+    .option('--models <dir>', "quality models and their current.json, or 'none' to skip quality scoring (default: <home>/models)")
+    .option('--quality-config <file.json>', 'quality config {buckets: {default: {high, medium}, lang: {zh: ...}, source: {...}}, minClassifierScore}')
     .addOption(new Option('--near <method>', 'near-dedup method: minhash (LSH on estimated Jaccard) or simhash (64-bit, Hamming distance)').choices(['minhash', 'simhash']))
     .option('--dedup-config <file.json>', 'dedup config {exact: {capacity, fpRate, ...}, near: {method, shingles, minhash: {bands, rows, threshold}, simhash: {blocks, maxHamming}}}')
     .option('--dedup-state <dir>', "the dedup worker's state (Bloom filters, near-dup index) (default: <home>/state/<topic prefix>dedup)")
@@ -128,8 +130,11 @@ export async function stageConfigs (o: Record<string, unknown>): Promise<StageCo
   compileFilters(filter)
   const mode = (o.extract as string | undefined) ?? 'best'
   const normalize = validate(normalizeConfigSchema, { extract: mode !== 'off', extractMode: mode === 'fast' ? 'fast' : 'best' }, { extract: '--extract', extractMode: '--extract' })
+  const { parseQualityConfig } = await import('../../streams/quality/load.ts')
+  const models = o.models === 'none' ? null : path.resolve((o.models as string | undefined) ?? path.join(homeDir(o.home as string | undefined), 'models'))
+  const quality = parseQualityConfig({ ...readJsonOption(o.qualityConfig, '--quality-config'), models })
   const dedupFile = readJsonOption(o.dedupConfig, '--dedup-config') as { near?: Record<string, unknown> }
   const dedup = parseDedupConfig(o.near === undefined ? dedupFile : { ...dedupFile, near: { ...dedupFile.near, method: o.near } })
   const stateDir = path.resolve((o.dedupState as string | undefined) ?? path.join(homeDir(o.home as string | undefined), 'state', `${(o.topicPrefix as string | undefined) ?? ''}dedup`))
-  return { normalize, filter, dedup: { config: dedup, stateDir } }
+  return { normalize, filter, quality, dedup: { config: dedup, stateDir } }
 }

@@ -69,6 +69,25 @@ export function scoreDocuments (scorer: QualityScorer | (() => Promise<QualitySc
   })
 }
 
+const QUALITY_SIGNALS = ['perplexity', 'perplexity_percentile', 'quality_bucket', 'quality_lm', 'quality_score', 'quality_classifier']
+
+/** The document as it was before quality scoring: its quality signals gone, a quality drop undone. */
+export function unscored (doc: Document): Document {
+  const signals = { ...doc.signals }
+  for (const name of QUALITY_SIGNALS) delete signals[name]
+  return doc.reason?.startsWith('quality:') === true ? { ...doc, signals, decision: 'keep', reason: null } : { ...doc, signals }
+}
+
+/**
+ * Scores documents again with other models (`sluice quality rescore`): earlier quality scores and
+ * drops are undone first; all documents come back in order, dropped ones marked.
+ */
+export async function rescoreDocuments (scorer: QualityScorer, docs: Document[]): Promise<Document[]> {
+  const out: Document[] = []
+  for (let i = 0; i < docs.length; i += BATCH) out.push(...await scoreBatch(scorer, docs.slice(i, i + BATCH).map(unscored)))
+  return out
+}
+
 async function scoreBatch (s: QualityScorer, docs: Document[]): Promise<Document[]> {
   const live = docs.filter(d => d.decision !== 'drop' && d.text !== null && d.text.trim() !== '')
   const probabilities = s.classifier === null || live.length === 0 ? null : await s.classifier.score(live.map(d => ({ text: d.text!, lang: d.lang })))

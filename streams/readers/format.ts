@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { headBytes } from './bytes.ts'
 
-export const INPUT_FORMATS = ['warc', 'jsonl', 'parquet', 'text', 'html'] as const
+/** `lines` (plain text, a document a line) is never detected: a text file is one document unless asked. */
+export const INPUT_FORMATS = ['warc', 'jsonl', 'parquet', 'text', 'lines', 'html'] as const
 export type InputFormat = typeof INPUT_FORMATS[number]
 
 /**

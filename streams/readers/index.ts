@@ -4,6 +4,7 @@ import { deadLetterAt } from './dead-letter.ts'
 import { detectFormat, type InputFormat } from './format.ts'
 import { isStdin } from './inputs.ts'
 import { readJsonl } from './jsonl.ts'
+import { readTextLines } from './lines.ts'
 import { readParquet } from './parquet.ts'
 import type { ReadItem, ReadOptions } from './types.ts'
 import { readWarc } from './warc.ts'
@@ -43,7 +44,9 @@ export async function * readInput (file: string, opts: ReadInputOptions): AsyncI
     ? readWarc(bytes, readOpts)
     : format === 'jsonl'
       ? readJsonl(opts.config.jsonl)(bytes, readOpts)
-      : readWholeFile(bytes, format, readOpts)
+      : format === 'lines'
+        ? readTextLines()(bytes, readOpts)
+        : readWholeFile(bytes, format, readOpts)
   let last = opts.startOffset
   try {
     for await (const item of items) {

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { documentId } from '../../schemas/ids.ts'
 import { filePosition } from '../../schemas/provenance.ts'
 import { deadLetterAt } from './dead-letter.ts'
+import type { RawRecord } from '../../schemas/raw-record.ts'
 import type { ReadItem, ReadOptions } from './types.ts'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -41,21 +42,47 @@ export async function * readWholeFile (bytes: AsyncIterable<Uint8Array>, kind: '
   yield {
     kind: 'record',
     end: size,
-    record: {
-      schema_version: 1,
+    record: fileRecord(opts, {
       id: documentId(null, body),
-      url: null,
-      source: opts.source,
-      crawl_id: opts.crawlId,
-      fetched_at: stat === null ? null : stat.mtime.toISOString(),
-      record_type: 'file',
-      content_type: kind === 'html' ? 'text/html' : 'text/plain',
-      http_status: null,
-      http_headers: null,
       text,
       body: text === null ? new Uint8Array(body) : null,
-      meta: { file_name: path.basename(opts.file) },
-      provenance: filePosition(opts.file, 0, size)
-    }
+      offset: 0,
+      length: size,
+      recordType: 'file',
+      contentType: kind === 'html' ? 'text/html' : 'text/plain',
+      fetchedAt: stat === null ? null : stat.mtime.toISOString()
+    })
+  }
+}
+
+export interface FileRecordFields {
+  id: string
+  text: string | null
+  body: Uint8Array<ArrayBuffer> | null
+  offset: number
+  length: number
+  recordType: 'file' | 'line'
+  contentType: string
+  /** The file's modification time: the closest thing to a fetch time a local file has. */
+  fetchedAt: string | null
+}
+
+/** A record read from a local file (no URL, no HTTP), placed by its byte span in the file. */
+export function fileRecord (opts: ReadOptions, f: FileRecordFields): RawRecord {
+  return {
+    schema_version: 1,
+    id: f.id,
+    url: null,
+    source: opts.source,
+    crawl_id: opts.crawlId,
+    fetched_at: f.fetchedAt,
+    record_type: f.recordType,
+    content_type: f.contentType,
+    http_status: null,
+    http_headers: null,
+    text: f.text,
+    body: f.body,
+    meta: { file_name: path.basename(opts.file) },
+    provenance: filePosition(opts.file, f.offset, f.length)
   }
 }

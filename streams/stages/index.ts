@@ -2,8 +2,9 @@ import type { TopicRole } from '../../schemas/config.ts'
 import type { FilterConfigInput } from '../filters/index.ts'
 import type { StageDefinition } from '../kafka/stage-worker.ts'
 import type { NormalizeConfig } from '../normalize/config.ts'
+import type { QualityConfig } from '../quality/load.ts'
 import { dedupStage, type DedupStageConfig } from './dedup.ts'
-import { filterStage } from './filter.ts'
+import { scoreStage } from './score.ts'
 import { normalizeStage } from './normalize.ts'
 
 /** A stage worker as the CLI knows it: which topics it connects and how to build it. */
@@ -16,7 +17,7 @@ export interface StageEntry {
 }
 
 /** The configuration of every stage, validated once at startup by whoever builds them. */
-export interface StageConfigs { normalize: NormalizeConfig, filter: FilterConfigInput, dedup: DedupStageConfig }
+export interface StageConfigs { normalize: NormalizeConfig, filter: FilterConfigInput, quality: QualityConfig, dedup: DedupStageConfig }
 
 /** The pipeline in order; `sluice run` runs them one after another, `sluice worker <name>` one of them. */
 export const STAGES: Record<string, StageEntry> = {
@@ -26,11 +27,11 @@ export const STAGES: Record<string, StageEntry> = {
     description: 'decode, extract the main text, clean, identify the language, Traditional -> Simplified (Ziya2 DP)',
     build: c => normalizeStage(c.normalize)
   },
-  filter: {
+  score: {
     from: 'normalized',
     to: 'scored',
-    description: 'rule filters (Ziya2, Gopher, C4, FineWeb) and PII masking (Ziya2 RF)',
-    build: c => filterStage(c.filter)
+    description: 'rule filters (Ziya2, Gopher, C4, FineWeb) and PII masking (Ziya2 RF), then perplexity, its bucket and the quality classifier (Ziya2 AS)',
+    build: (c, log) => scoreStage(c.filter, c.quality, log)
   },
   dedup: {
     from: 'scored',

@@ -122,7 +122,7 @@ describe('automatic metrics', () => {
       .toEqual([[clean, true], [second.snapshotId, false], [second.snapshotId, true], [clean, true]])
   })
 
-  test('perplexity: kept documents in the worst 40% of their language are flagged; documents without it are left out', async () => {
+  test('perplexity: kept documents in the worst 40% of their language (by calibrated percentile, else the lake\'s quantile) are flagged; documents without it are left out', async () => {
     const lake = tempLake()
     const base = cleanEn()
     // perplexities 1..100: the 60% quantile is 60.4, so 71, 81 and 91 kept by mistake are the flagged ones
@@ -132,12 +132,17 @@ describe('automatic metrics', () => {
       return { ...base[i % base.length]!, id: `ppl-${p}`, signals: { perplexity: p }, decision: keep ? 'keep' : 'drop', reason: keep ? null : 'quality:perplexity' }
     })
     const unscored = base.slice(0, 2).map(d => ({ ...d, id: `${d.id}-unscored` }))
-    await appendDocs(openDocumentsTable(lake), [...scored, ...unscored], 'en')
-    const e = await evaluateLake(lake, opts({ maxRate: 0.05 }))
+    // a calibrated percentile decides over the lake's quantile: one low perplexity kept beyond the cut-off, one high one within
+    const calibrated = [
+      { ...base[0]!, id: 'pct-0.7', signals: { perplexity: 5, perplexity_percentile: 0.7 } },
+      { ...base[1]!, id: 'pct-0.5', signals: { perplexity: 95, perplexity_percentile: 0.5 } }
+    ]
+    await appendDocs(openDocumentsTable(lake), [...scored, ...unscored, ...calibrated], 'en')
+    const e = await evaluateLake(lake, opts({ maxRate: 0.1 }))
     const p = e.metrics.find(m => m.metric === 'perplexity')!
-    expect(p).toMatchObject({ flagged: 3, sampleSize: 63, passed: true, details: { dropShare: 0.4, withoutPerplexity: 2, labels: { dropped_bucket: 3 } } })
-    expect((p.details.examples as string[]).sort()).toEqual(['ppl-71', 'ppl-81', 'ppl-91'])
-    expect(e.sampleSize).toBe(65)
+    expect(p).toMatchObject({ flagged: 4, sampleSize: 65, passed: true, details: { dropShare: 0.4, withoutPerplexity: 2, labels: { dropped_bucket: 4 } } })
+    expect((p.details.examples as string[]).sort()).toEqual(['pct-0.7', 'ppl-71', 'ppl-81', 'ppl-91'])
+    expect(e.sampleSize).toBe(67)
   })
 
   test('the seeded 1% sample is about 1%, the same for the same seed and snapshot, md5-defined, and another seed gives another', async () => {

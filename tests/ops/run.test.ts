@@ -14,7 +14,7 @@ test('run: the main job ingests, carries every record into the lake and prints a
   fs.copyFileSync(`${SHARED}/web/en/olmo-c4-sample.01.json.gz`, recrawled)
   const inputs = [`${SHARED}/web/warc`, `${SHARED}/web/en/olmo-c4-sample.01.json.gz`, recrawled]
   const prefix = freshPrefix('run')
-  const args = ['run', ...inputs, '--brokers', testBrokers().join(','), '--topic-prefix', prefix, '--lake', lake, '--idle-ms', '1500']
+  const args = ['run', ...inputs, '--brokers', testBrokers().join(','), '--topic-prefix', prefix, '--lake', lake, '--idle-ms', '1500', '--models', 'none']
   const r = await runCli(args)
   expect(r.code, r.stderr).toBe(0)
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
@@ -27,13 +27,13 @@ test('run: the main job ingests, carries every record into the lake and prints a
 
   // every raw record is one document in the lake (normalized, filtered, kept or marked drop), every dead letter one row of deadletter
   expect(out.stages.normalize).toMatchObject({ received: got.raw.length, sent: got.raw.length, deadLetters: 0 })
-  expect(out.stages.filter.received).toBe(got.raw.length)
-  expect(out.stages.filter.sent + out.stages.filter.dropped).toBe(got.raw.length)
+  expect(out.stages.score.received).toBe(got.raw.length)
+  expect(out.stages.score.sent + out.stages.score.dropped).toBe(got.raw.length)
   expect(out.stages.dedup.received).toBe(got.raw.length)
   expect(out.stages.dedup.sent + out.stages.dedup.dropped).toBe(got.raw.length)
   expect(out.stages.lake).toMatchObject({ documents: got.raw.length, deadLetters: got.dead.length, rejected: 0 })
   const decisions = await runCli(['sql', "select count(*) filter (where decision = 'drop' and reason like 'filter:%') as filtered, count(*) filter (where reason like 'dedup:%' and dup_of is not null) as dups, count(*) filter (where lang is null) as nolang from documents", '--lake', lake, '--format', 'csv'])
-  expect(decisions.stdout).toBe(`filtered,dups,nolang\n${out.stages.filter.dropped},${out.stages.dedup.dropped},0\n`)
+  expect(decisions.stdout).toBe(`filtered,dups,nolang\n${out.stages.score.dropped},${out.stages.dedup.dropped},0\n`)
   // each page the filters kept is kept once: whichever copy the dedup stage saw second is marked, pointing at the first
   const pairs = await runCli(['sql', "select count(*) as pages, count(*) filter (where kept = 1 and dups = 1) as once from (select id, count(*) filter (where decision = 'keep') as kept, count(*) filter (where reason like 'dedup:%' and dup_of = id) as dups from documents where provenance.file like '%c4-%' group by id having count(*) filter (where reason like 'filter:%') = 0)", '--lake', lake, '--format', 'csv'])
   const [pages, once] = pairs.stdout.trim().split('\n')[1]!.split(',').map(Number)
