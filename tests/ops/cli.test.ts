@@ -1,5 +1,11 @@
+import type { Command } from 'commander'
 import { expect, test } from 'vitest'
+import { buildProgram } from '../../ops/cli.ts'
 import { runCli } from '../helpers/cli.ts'
+
+function commandPaths (cmd: Command, prefix: string[] = []): string[][] {
+  return cmd.commands.flatMap(c => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])])
+}
 
 test('--help works for the program and every command', async () => {
   const top = await runCli(['--help'])
@@ -9,6 +15,18 @@ test('--help works for the program and every command', async () => {
     const r = await runCli(args)
     expect(r.code, args.join(' ')).toBe(0)
     expect(r.stdout).toContain('Usage: sluice')
+  }
+})
+
+test('every command, nested ones too, describes itself and its options', () => {
+  const paths = commandPaths(buildProgram())
+  expect(paths.map(p => p.join(' '))).toEqual(expect.arrayContaining(['quality train-lm', 'quality train-classifier', 'quality rescore', 'apply', 'worker', 'lake compact']))
+  for (const p of paths) {
+    let cmd = buildProgram()
+    for (const name of p) cmd = cmd.commands.find(c => c.name() === name)!
+    expect(cmd.description().length, p.join(' ')).toBeGreaterThan(10)
+    expect(cmd.helpInformation()).toContain(`Usage: sluice ${p.join(' ')}`)
+    for (const o of cmd.options) expect(o.description.length, `${p.join(' ')} ${o.flags}`).toBeGreaterThan(3)
   }
 })
 
