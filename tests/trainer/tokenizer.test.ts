@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { SluiceError } from '../../schemas/errors.ts'
+import { parseModelProto } from '../../trainer/tokenizer/model.ts'
+import { SentencePieceTokenizer } from '../../trainer/tokenizer/tokenizer.ts'
+import { runCli } from '../helpers/cli.ts'
+
+const DATA = path.resolve('../shared/data')
+const MODELS = {
+  llama2: path.join(DATA, 'tokenizers/llama2/tokenizer.model'),
+  'chinese-llama-2': path.join(DATA, 'tokenizers/chinese-llama-2/tokenizer.model')
+}
+
+/** Real documents: Chinese and English web text, instructions, maths and code (path under ../shared/data, how many). */
+const CORPUS: [string, number][] = [
+  ['web/zh/chinesewebtext-cc2021-43-cleared1.jsonl', 100],
+  ['web/zh/zhwiki_sampled.txt.gz', 1200],
+  ['web/zh/CLUECorpusSmall_sampled.txt.gz', 800],
+  ['web/zh/news-commentary-v13-en-zh_sampled.tsv', 300],
+  ['web/en/olmo-c4-sample.01.json.gz', 100],
+  ['web/en/dolma-cc_en_head-0091.jsonl.gz', 200],
+  ['web/en/olmo-c4_100_domains-theguardian.jsonl.gz', 200],
+  ['instruct/belle-eval_set.json', 300],
+  ['instruct/datajuicer-alpaca-cot-zh.jsonl', 100],
+  ['instruct/self-instruct-user_oriented_instructions.jsonl', 252],
+  ['math/gsm8k-test.jsonl', 600],
+  ['math/math500-test.jsonl', 200],
+  ['math/ape210k-test.ape.json.gz', 800],
+  ['code/HumanEval.jsonl.gz', 164],
+  ['code/datajuicer-stack_exchange.jsonl', 70]
+]
+
+const EDGE_CASES = [
+  '', ' ', '   ', '\n', '\t', ' \n \t ', 'a', ' a', 'a ', '  leading', 'trailing  ', 'many     spaces  inside   here',
+  'line one\nline two\r\n\nline four', 'tab\tseparated\tcolumns', '\u3000全角空格\u3000', 'Hello, world!', '你好，世界！',
+  '😀🎉👨‍👩‍👧 emoji', '𠀀𪚥𰻞 rare CJK beyond the BMP', '龘靐齉 rare CJK', '\ufffd replacement \ufffd\ufffd', '\ufeffBOM first',
+  '\u2581 a literal lower one eighth block', 'é vs e\u0301 (NFD)', '\u0000 and \u001f controls', 'ＡＢＣ１２３ full-width',
+  'Supercalifragilisticexpialidocious'.repeat(40), 'x'.repeat(5000), '中'.repeat(3000), '1234567890'.repeat(50),
+  'mixed中文and English混合text', 'السلام عليكم', 'Привет, мир', 'こんにちは世界', '한국어 텍스트', '<s> </s> <unk> <0x41> tokens as text'
+]
+
+/** All string values of a record, joined by newlines (an instruction with its answer, a question with its solution). */
+function strings (v: unknown): string[] {
+  if (typeof v === 'string') return [v]
+  if (Array.isArray(v)) return v.flatMap(strings)
+  if (v !== null && typeof v === 'object') return Object.values(v).flatMap(strings)
+  return []
+}
+
+function documents (file: string, limit: number): string[] {
+  let body = fs.readFileSync(path.join(DATA, file))
+  if (file.endsWith('.gz')) body = zlib.gunzipSync(body)
+  const text = body.toString('utf8')
+  const name = file.replace(/\.gz$/, '')
+  const records: unknown[] = /\.json$/.test(name) && /^\s*[[{]/.test(text) && !/\}\s*\n\s*\{/.test(text.slice(0, 1 << 16))
+    ? Object.values(JSON.parse(text) as object)
+    : text.split('\n').filter(l => l.trim() !== '').map(l => /\.jsonl?$/.test(name) ? JSON.parse(l) as unknown : l)
+  return records.slice(0, limit).map(r => strings(r).join('\n'))
+}
+
+const REFERENCE = `
+import json, sys
+import sentencepiece as spm
+sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+with open(sys.argv[2], encoding='utf-8') as f, open(sys.argv[3], 'w', encoding='utf-8') as out:
+    for line in f:
+        ids = sp.encode(json.loads(line))
+        out.write(json.dumps([ids, sp.decode(ids)], ensure_ascii=False) + '\\n')
+`
+
+let tmp: string
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-tokenizer-')) })
+afterAll(() => { fs.rmSync(tmp, { recursive: true, force: true }) })
+
+/** Ids and decoded text of each text from the Python sentencepiece library; throws (never skips) when it is missing. */
+function reference (model: string, texts: string[]): { ids: number[], text: string }[] {
+  const input = path.join(tmp, 'texts.jsonl')
+  const output = path.join(tmp, 'reference.jsonl')
+  fs.writeFileSync(input, texts.map(t => JSON.stringify(t)).join('\n') + '\n')
+  const r = spawnSync('python3', ['-c', REFERENCE, model, input, output], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`the Python sentencepiece reference failed (python3 -m pip install sentencepiece): ${r.error?.message ?? r.stderr}`)
+  return fs.readFileSync(output, 'utf8').trimEnd().split('\n').map(l => { const [ids, text] = JSON.parse(l) as [number[], string]; return { ids, text } })
+}
+
+const corpus = CORPUS.flatMap(([file, n]) => documents(file, n))
+const texts = [...EDGE_CASES, ...corpus]
+
+describe.each(Object.entries(MODELS))('%s', (name, modelFile) => {
+  test('encodes and decodes every document exactly like the Python sentencepiece library', () => {
+    const tok = SentencePieceTokenizer.fromFile(modelFile)
+    const want = reference(modelFile, texts)
+    expect(want).toHaveLength(texts.length)
+    const mismatches: string[] = []
+    let tokens = 0
+    texts.forEach((text, i) => {
+      const ids = tok.encode(text)
+      tokens += ids.length
+      const ref = want[i]!
+      if (ids.length !== ref.ids.length || ids.some((id, k) => id !== ref.ids[k])) {
+        const at = ref.ids.findIndex((id, k) => id !== ids[k])
+        mismatches.push(`text ${i} ${JSON.stringify(text.slice(0, 60))}: first difference at token ${at}: ours ${JSON.stringify([...ids.slice(at, at + 5)])}, reference ${JSON.stringify(ref.ids.slice(at, at + 5))}`)
+      } else if (tok.decode(ids) !== ref.text) {
+        mismatches.push(`text ${i} ${JSON.stringify(text.slice(0, 60))}: decodes to ${JSON.stringify(tok.decode(ids).slice(0, 80))}, reference ${JSON.stringify(ref.text.slice(0, 80))}`)
+      }
+    })
+    expect(mismatches.slice(0, 10)).toEqual([])
+    expect(corpus.length).toBeGreaterThan(4000)
+    expect(tokens).toBeGreaterThan(1_000_000)
+    console.log(`${name}: ${texts.length} texts, ${tokens} tokens identical to the reference`)
+  })
+})
