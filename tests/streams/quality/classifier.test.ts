@@ -8,7 +8,7 @@ import { registerTrainClassifier } from '../../../ops/commands/quality-classifie
 import { SluiceError } from '../../../schemas/errors.ts'
 import { balanceClasses, DEFAULT_SOURCES, loadExamples, parseSource } from '../../../streams/quality/classifier/data.ts'
 import { DEFAULT_FEATURES, FeatureExtractor } from '../../../streams/quality/classifier/features.ts'
-import { QualityClassifier } from '../../../streams/quality/classifier/model.ts'
+import { groupsByLength, QualityClassifier } from '../../../streams/quality/classifier/model.ts'
 import { exportOnnx, importOnnx, readOnnxMetadata } from '../../../streams/quality/classifier/onnx.ts'
 import { evaluate, predict, rng, rocAuc, shuffle, splitHoldout, trainClassifier, type ClassifierWeights } from '../../../streams/quality/classifier/train.ts'
 import { modelId } from '../../../streams/quality/models.ts'
@@ -57,6 +57,16 @@ describe('features', () => {
     expect(Array.from(short.extract('alpha beta gamma delta').ids)).toEqual(Array.from(short.extract('alpha beta').ids))
     expect(() => new FeatureExtractor({ ...DEFAULT_FEATURES, buckets: 1000 })).toThrow(/power of two/)
   })
+})
+
+test('rows run in groups of similar length: padding is traded against runs', () => {
+  const cover = (lengths: number[]): number[] => groupsByLength(lengths).flatMap(([start, end]) => Array.from({ length: end - start }, (_, k) => start + k))
+  const mixed = [...Array<number>(63).fill(10), 2048]
+  expect(groupsByLength(mixed)).toEqual([[0, 63], [63, 64]])
+  expect(groupsByLength(Array<number>(64).fill(600))).toEqual([[0, 64]])
+  const web = Array.from({ length: 300 }, (_, i) => Math.round(3 + 2045 * (i / 299) ** 3))
+  expect(cover(web)).toEqual(web.map((_, i) => i))
+  expect(groupsByLength([])).toEqual([])
 })
 
 test('ROC AUC counts ties as half and needs both classes', () => {
