@@ -9,6 +9,7 @@ import { registerLake } from './commands/lake.ts'
 import { registerQuality } from './commands/quality.ts'
 import { registerRun } from './commands/run.ts'
 import { registerSql } from './commands/sql.ts'
+import { registerTokenizer } from './commands/tokenizer.ts'
 import { registerTopics } from './commands/topics.ts'
 import { registerWorker } from './commands/worker.ts'
 
@@ -26,6 +27,7 @@ export function buildProgram (): Command {
   registerAudit(program)
   registerEvaluate(program)
   registerQuality(program)
+  registerTokenizer(program)
   registerLake(program)
   registerTopics(program)
   registerKafka(program)

@@ -89,7 +89,7 @@ function reference (model: string, texts: string[]): { ids: number[], text: stri
 const corpus = CORPUS.flatMap(([file, n]) => documents(file, n))
 const texts = [...EDGE_CASES, ...corpus]
 
-describe.each(Object.entries(MODELS))('%s', (name, modelFile) => {
+describe.each(Object.entries(MODELS))('%s', (_name, modelFile) => {
   test('encodes and decodes every document exactly like the Python sentencepiece library', () => {
     const tok = SentencePieceTokenizer.fromFile(modelFile)
     const want = reference(modelFile, texts)
@@ -110,6 +110,43 @@ describe.each(Object.entries(MODELS))('%s', (name, modelFile) => {
     expect(mismatches.slice(0, 10)).toEqual([])
     expect(corpus.length).toBeGreaterThan(4000)
     expect(tokens).toBeGreaterThan(1_000_000)
-    console.log(`${name}: ${texts.length} texts, ${tokens} tokens identical to the reference`)
   })
+})
+
+test('special ids, pieces and ids both ways; a lone surrogate reads as U+FFFD', () => {
+  const tok = SentencePieceTokenizer.fromFile(MODELS.llama2)
+  expect({ vocab: tok.vocabSize, unk: tok.unkId, bos: tok.bosId, eos: tok.eosId, pad: tok.padId }).toEqual({ vocab: 32000, unk: 0, bos: 1, eos: 2, pad: -1 })
+  expect([tok.pieceOf(1), tok.pieceOf(29871), tok.pieceOf(30143), tok.idOf('\u2581the'), tok.idOf('<0x0A>'), tok.idOf('no such piece')]).toEqual(['<s>', '\u2581', '\ufeff', 278, 13, undefined])
+  expect(() => tok.pieceOf(32000)).toThrow(SluiceError)
+  expect(tok.encode('a\ud800b')).toEqual(tok.encode('a\ufffdb'))
+  expect(tok.decode([tok.bosId, ...tok.encode(' two  spaces'), tok.eosId])).toBe(' two  spaces')
+  expect(SentencePieceTokenizer.fromFile(MODELS['chinese-llama-2']).vocabSize).toBe(55296)
+})
+
+test('refuses what it would encode differently: unigram models with the nmt_nfkc normalizer, files that are not models', () => {
+  const unigram = path.join(DATA, 'tokenizers/chinese-llama-1/chinese_sp.model')
+  expect(() => SentencePieceTokenizer.fromFile(unigram)).toThrow(/model type unigram/)
+  const nfkc = { ...parseModelProto(fs.readFileSync(MODELS.llama2)) }
+  nfkc.normalizer = { ...nfkc.normalizer, name: 'nmt_nfkc', charsmapBytes: 1000 }
+  expect(() => new SentencePieceTokenizer(nfkc)).toThrow(/normalizer "nmt_nfkc"/)
+  expect(() => parseModelProto(Buffer.from('{"not": "a model"}'))).toThrow(SluiceError)
+  expect(() => SentencePieceTokenizer.fromFile(path.join(tmp, 'missing.model'))).toThrow(/cannot read the tokenizer model/)
+})
+
+test('sluice tokenizer encode writes the reference ids for each {id, text} line and reports bad lines by number', async () => {
+  const docs = corpus.filter((_, i) => i % 20 === 0)
+  const input = path.join(tmp, 'docs.jsonl')
+  const output = path.join(tmp, 'tokens.jsonl')
+  const lines = docs.map((text, i) => JSON.stringify({ id: `d${i}`, text }))
+  lines.splice(3, 0, '{"id": "broken", "text": ', '{"id": "no-text"}')
+  fs.writeFileSync(input, lines.join('\n') + '\n')
+  const r = await runCli(['tokenizer', 'encode', '--model', MODELS['chinese-llama-2'], '--in', input, '--out', output])
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stderr).toMatch(/line 4: not JSON/)
+  expect(r.stderr).toMatch(/line 5: no text field/)
+  expect(JSON.parse(r.stdout)).toMatchObject({ docs: docs.length, badLines: 2 })
+  const want = reference(MODELS['chinese-llama-2'], docs)
+  const got = fs.readFileSync(output, 'utf8').trimEnd().split('\n').map(l => JSON.parse(l) as { id: string, ids: number[] })
+  expect(got.map(g => g.id)).toEqual(docs.map((_, i) => `d${i}`))
+  expect(got.map(g => g.ids)).toEqual(want.map(w => w.ids))
 })

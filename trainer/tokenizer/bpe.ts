@@ -10,17 +10,23 @@ export class IdBuffer {
     this.ids[this.length++] = id
   }
 
-  pushAll (ids: Uint32Array): void {
-    if (this.length + ids.length > this.ids.length) this.grow(this.length + ids.length)
-    this.ids.set(ids, this.length)
-    this.length += ids.length
-  }
-
   private grow (min: number): void {
     const next = new Uint32Array(Math.max(min, this.ids.length * 2))
     next.set(this.ids.subarray(0, this.length))
     this.ids = next
   }
+}
+
+/**
+ * The code point at `at` (before `end`); its UTF-16 width is 2 exactly when it is above U+FFFF. A lone
+ * surrogate has no UTF-8 form: it reads as U+FFFD, as TextEncoder writes it and as the reference
+ * reads malformed input.
+ */
+export function codePointAt (text: string, at: number, end: number): number {
+  const c = text.charCodeAt(at)
+  if (c < 0xd800 || c >= 0xe000) return c
+  const low = at + 1 < end ? text.charCodeAt(at + 1) : 0
+  return c < 0xdc00 && low >= 0xdc00 && low < 0xe000 ? ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000 : 0xfffd
 }
 
 /** What to emit for a symbol that is not a piece: its UTF-8 bytes as byte pieces, or the unknown piece. */
@@ -95,17 +101,8 @@ export class BpeEncoder {
         i += user.piece.length
         continue
       }
-      let c = text.charCodeAt(i)
-      let width = 1
-      if (c >= 0xd800 && c < 0xe000) {
-        const d = i + 1 < end ? text.charCodeAt(i + 1) : 0
-        if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
-          c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000
-          width = 2
-        } else {
-          c = 0xfffd // a lone surrogate has no UTF-8 form; TextEncoder and the reference's malformed-input rule both give U+FFFD
-        }
-      }
+      const c = codePointAt(text, i, end)
+      const width = c > 0xffff ? 2 : 1
       key[n] = vocab.charKey(c)
       cp[n] = c
       size[n] = width

@@ -1,11 +1,11 @@
 import fs from 'node:fs'
 import { SluiceError } from '../../schemas/errors.ts'
-import { BpeEncoder, IdBuffer } from './bpe.ts'
+import { BpeEncoder, codePointAt, IdBuffer } from './bpe.ts'
 import { parseModelProto, PIECE_TYPE, type SentencePieceModel } from './model.ts'
 import { BpeVocab } from './vocab.ts'
 
 const SPACE_SYMBOL = '\u2581'
-/** Segments up to this many UTF-16 units are cached: words and short phrases repeat, long runs (Chinese lines) do not. */
+/** Segments up to this many UTF-16 units are cached: words and short phrases repeat, long runs do not. */
 const CACHE_MAX_UNITS = 32
 /** Cleared when it grows past this many segments, so memory stays bounded on endless input. */
 const CACHE_MAX_ENTRIES = 500_000
@@ -39,10 +39,11 @@ function utf8Length (b: Uint8Array, at: number): number {
  * piece score, byte fallback, user-defined pieces. Unigram models and normalisers with a
  * precompiled character map (nmt_nfkc) are refused rather than encoded differently.
  *
- * Normalised text is encoded in segments that start at each run of U+2581, with short segments
- * cached. That is exact only when no mergeable piece contains a U+2581 right after another
- * character (no merge can then cross the cut, and merges on the two sides never interact); the
- * constructor checks it and otherwise encodes whole texts.
+ * Normalised text is cut between any two characters that never follow each other inside a
+ * mergeable piece (before a run of U+2581, around most punctuation, between many CJK characters)
+ * and the segments are encoded apart, short ones through a cache. That is exact: no merge can
+ * produce a piece spanning the cut, so merges on the two sides never interact, and the
+ * reference's order (best score, then leftmost) within each side is unchanged.
  *
  * @example
  * const tok = SentencePieceTokenizer.fromFile('../shared/data/tokenizers/llama2/tokenizer.model')
@@ -57,9 +58,10 @@ export class SentencePieceTokenizer {
   private readonly ids = new Map<string, number>()
   private readonly encoder: BpeEncoder
   private readonly out = new IdBuffer()
-  private readonly cache = new Map<string, Uint32Array>()
+  /** A segment's ids: one id as a number (most words), more as an array. */
+  private readonly cache = new Map<string, number | Uint32Array>()
+  private readonly vocab: BpeVocab
   private readonly space: string
-  private readonly splitAtSpaces: boolean
   private readonly byteOf: Int16Array
 
   constructor (readonly model: SentencePieceModel) {
@@ -104,9 +106,9 @@ export class SentencePieceTokenizer {
     const byteIds = model.byteFallback
       ? Uint32Array.from({ length: 256 }, (_, b) => this.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? unk)
       : null
-    this.encoder = new BpeEncoder(new BpeVocab(model, mergeable), { byteIds, unkId: unk })
+    this.vocab = new BpeVocab(model, mergeable)
+    this.encoder = new BpeEncoder(this.vocab, { byteIds, unkId: unk })
     this.space = normalizer.escapeWhitespaces ? SPACE_SYMBOL : ' '
-    this.splitAtSpaces = ![...mergeable.keys()].some(p => crossesSpaceRun(p, this.space))
   }
 
   static fromFile (file: string): SentencePieceTokenizer {
@@ -140,31 +142,34 @@ export class SentencePieceTokenizer {
     if (normalizer.addDummyPrefix) t = this.space + t
     const out = this.out
     out.length = 0
-    if (!this.splitAtSpaces) {
-      this.encoder.encode(t, 0, t.length, out)
-    } else {
-      let start = 0
-      for (let at = t.indexOf(this.space, 1); at !== -1; at = t.indexOf(this.space, at + 1)) {
-        if (t[at - 1] === this.space) continue
+    const adjacent = this.vocab.adjacent
+    let start = 0
+    let before = -1
+    for (let at = 0; at < t.length; at += before > 0xffff ? 2 : 1) {
+      const c = codePointAt(t, at, t.length)
+      if (before !== -1 && adjacent.get(before, c) === -1) {
         this.segment(t, start, at)
         start = at
       }
-      this.segment(t, start, t.length)
+      before = c
     }
+    this.segment(t, start, t.length)
     if (this.model.byteFallback) return out.ids.slice(0, out.length)
     // the reference merges a run of unknown characters into one unknown token
     return out.ids.slice(0, out.length).filter((id, i, ids) => id !== this.unkId || i === 0 || ids[i - 1] !== this.unkId)
   }
 
   private segment (t: string, start: number, end: number): void {
-    if (end - start > CACHE_MAX_UNITS) { this.encoder.encode(t, start, end, this.out); return }
+    const out = this.out
+    if (end - start > CACHE_MAX_UNITS) { this.encoder.encode(t, start, end, out); return }
     const key = t.slice(start, end)
     const hit = this.cache.get(key)
-    if (hit !== undefined) { this.out.pushAll(hit); return }
-    const from = this.out.length
-    this.encoder.encode(t, start, end, this.out)
+    if (typeof hit === 'number') { out.push(hit); return }
+    if (hit !== undefined) { for (let i = 0; i < hit.length; i++) out.push(hit[i]!); return }
+    const from = out.length
+    this.encoder.encode(t, start, end, out)
     if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear()
-    this.cache.set(key, this.out.ids.slice(from, this.out.length))
+    this.cache.set(key, out.length - from === 1 ? out.ids[from]! : out.ids.slice(from, out.length))
   }
 
   /**
@@ -217,12 +222,4 @@ export class SentencePieceTokenizer {
     flushBytes()
     return parts.join('')
   }
-}
-
-/** Whether `piece` has `space` right after a different character: a merge into it would cross a segment cut. */
-function crossesSpaceRun (piece: string, space: string): boolean {
-  for (let at = piece.indexOf(space, 1); at !== -1; at = piece.indexOf(space, at + 1)) {
-    if (piece[at - 1] !== space) return true
-  }
-  return false
 }

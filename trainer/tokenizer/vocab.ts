@@ -1,6 +1,6 @@
 import { PIECE_TYPE, type SentencePieceModel } from './model.ts'
 
-/** Open-addressing hash table from a pair of symbol keys to the piece they merge into (-1: none). */
+/** Open-addressing hash table from a pair of non-negative integers to a value (-1: absent). */
 class PairTable {
   private readonly left: Int32Array
   private readonly right: Int32Array
@@ -42,11 +42,13 @@ class PairTable {
  * otherwise a key past the pieces for characters that occur inside some piece, otherwise -1 (it can
  * never merge). `pairs` maps every split of every mergeable piece into two keyed halves to the
  * piece, so "is left+right a piece" is one integer lookup instead of a string concatenation.
+ * `adjacent` holds every pair of code points that follow each other inside a mergeable piece.
  */
 export class BpeVocab {
   readonly pieceCount: number
   readonly scores: Float32Array
   readonly pairs: PairTable
+  readonly adjacent: PairTable
   /** User-defined pieces by first UTF-16 unit, longest first (matched whole and never merged further), or null. */
   readonly userDefined: Map<number, { piece: string, id: number }[]> | null
   private readonly bmpKeys = new Int32Array(0x10000).fill(-1)
@@ -74,8 +76,11 @@ export class BpeVocab {
     let splits = 0
     for (const id of multi) splits += model.pieces[id]!.length
     this.pairs = new PairTable(splits)
+    this.adjacent = new PairTable(splits)
     for (const id of multi) {
       const piece = model.pieces[id]!
+      const cps = [...piece].map(ch => ch.codePointAt(0)!)
+      for (let k = 1; k < cps.length; k++) this.adjacent.set(cps[k - 1]!, cps[k]!, 1)
       for (let at = 1; at < piece.length; at++) {
         const unit = piece.charCodeAt(at)
         if (unit >= 0xdc00 && unit < 0xe000) continue
