@@ -15,7 +15,7 @@ const MODELS = ['tokenizers/llama2/tokenizer.model', 'tokenizers/chinese-llama-2
 const TEXTS = {
   zh: ['web/zh/chinesewebtext-cc2021-43-cleared1.jsonl', 'web/zh/CLUECorpusSmall_sampled.txt.gz', 'web/zh/zhwiki_sampled.txt.gz'],
   en: ['web/en/olmo-c4-sample.01.json.gz', 'web/en/olmo-c4-sample.02.json.gz', 'web/en/dolma-cc_en_head-0091.jsonl.gz',
-    'web/en/olmo-c4_100_domains-theguardian.jsonl.gz', 'code/datajuicer-stack_exchange.jsonl']
+    'web/en/olmo-c4_100_domains-theguardian.jsonl.gz', 'web/en/html_extraction/cleaneval-final.tar.gz']
 }
 
 const PYTHON = `
