@@ -116,6 +116,8 @@ export class FeatureExtractor {
   private stamp = 0
   private count = 0
   private readonly word = new Uint16Array(MAX_SUBWORD_WORD + 2)
+  private batchIds = new Int32Array(0)
+  private batchWeights = new Float32Array(0)
 
   constructor (options: FeatureOptions) {
     if (!Number.isInteger(options.buckets) || options.buckets < 2 || (options.buckets & (options.buckets - 1)) !== 0 || options.buckets > 2 ** 30) {
@@ -142,6 +144,35 @@ export class FeatureExtractor {
   extract (text: string): Features {
     const n = this.scan(text)
     return { ids: this.ids.slice(0, n), weights: this.weights.slice(0, n) }
+  }
+
+  /**
+   * The features of each text, as `extract` gives them, but views into one buffer that the next call overwrites:
+   * scoring a batch then allocates nothing per document.
+   */
+  extractBatch (texts: Array<{ text: string }>): Features[] {
+    const starts = new Int32Array(texts.length + 1)
+    for (let i = 0; i < texts.length; i++) {
+      const n = this.scan(texts[i]!.text)
+      const at = starts[i]!
+      if (at + n > this.batchIds.length) this.growBatch(at + n)
+      this.batchIds.set(this.ids.subarray(0, n), at)
+      this.batchWeights.set(this.weights.subarray(0, n), at)
+      starts[i + 1] = at + n
+    }
+    return texts.map((_, i) => ({
+      ids: this.batchIds.subarray(starts[i], starts[i + 1]),
+      weights: this.batchWeights.subarray(starts[i], starts[i + 1])
+    }))
+  }
+
+  private growBatch (size: number): void {
+    const ids = new Int32Array(Math.max(size, 2 * this.batchIds.length))
+    const weights = new Float32Array(ids.length)
+    ids.set(this.batchIds)
+    weights.set(this.batchWeights)
+    this.batchIds = ids
+    this.batchWeights = weights
   }
 
   /** Adds one occurrence of hash `h`; false once `maxLen` distinct ids are held (the caller stops reading). */

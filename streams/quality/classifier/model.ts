@@ -13,7 +13,7 @@ export interface ClassifierSessionOptions {
 /**
  * The trained quality classifier, run by onnxruntime-node: features in TypeScript, one `session.run` per batch.
  * Its id is the content name of the ONNX file (`modelId('quality', bytes)`), so every score names the exact model.
- * Not safe for concurrent `score` calls on one instance (the feature extractor reuses its buffers).
+ * Not safe for concurrent `score` calls on one instance (features and model inputs reuse their buffers).
  *
  * @example
  * const classifier = await QualityClassifier.load('.sluice/models/quality-3fa2….onnx')
@@ -21,6 +21,10 @@ export interface ClassifierSessionOptions {
  * classifier.close()
  */
 export class QualityClassifier {
+  /** The model's inputs, kept between runs: a batch's tensors are up to a few MB, and allocating them cost GC time. */
+  private ids = new BigInt64Array(0)
+  private mask = new Float32Array(0)
+
   private constructor (
     readonly id: string,
     readonly metadata: Readonly<Record<string, string>>,
@@ -65,7 +69,7 @@ export class QualityClassifier {
    * P(high quality) per text, in order. The language is not needed: features follow the script (see features.ts).
    */
   async score (texts: Array<{ text: string, lang: string | null }>): Promise<Float32Array> {
-    return await this.scoreFeatures(this.featuresOf(texts))
+    return await this.scoreFeatures(this.features.extractBatch(texts))
   }
 
   /**
@@ -89,13 +93,21 @@ export class QualityClassifier {
   /** One onnxruntime run over `rows` padded to `width`: the model's `probs`, [rows, 2]. */
   private async run (rows: Features[], width: number): Promise<Float32Array> {
     const n = rows.length
-    const ids = new BigInt64Array(n * width)
-    const ids32 = new Int32Array(ids.buffer) // int64 ids < 2^31 as (low, high = 0) pairs, little-endian
-    const mask = new Float32Array(n * width)
+    const size = n * width
+    if (size > this.ids.length) {
+      this.ids = new BigInt64Array(Math.max(size, 2 * this.ids.length))
+      this.mask = new Float32Array(this.ids.length)
+    }
+    const ids = this.ids.subarray(0, size)
+    const ids32 = new Int32Array(ids.buffer, 0, 2 * size) // int64 ids < 2^31 as (low, high = 0) pairs, little-endian
+    const mask = this.mask.subarray(0, size)
     rows.forEach((r, i) => {
       const base = i * width
-      for (let k = 0; k < r.ids.length; k++) ids32[2 * (base + k)] = r.ids[k]!
+      const len = r.ids.length
+      for (let k = 0; k < len; k++) ids32[2 * (base + k)] = r.ids[k]!
+      ids.fill(0n, base + len, base + width)
       mask.set(r.weights, base)
+      mask.fill(0, base + len, base + width)
     })
     const out = await this.session.run({
       ids: new ort.Tensor('int64', ids, [n, width]),

@@ -37,6 +37,14 @@ describe('features', () => {
     expect(f.extract('').ids.length).toBe(0)
   })
 
+  test('a batch gives each text the features it has alone', () => {
+    const f = new FeatureExtractor(DEFAULT_FEATURES)
+    const texts = [...heldOut.slice(0, 40), { text: '' }, ...heldOut.slice(40, 80)]
+    const batch = f.extractBatch(texts)
+    expect(batch.map(r => Array.from(r.ids))).toEqual(texts.map(t => Array.from(f.extract(t.text).ids)))
+    expect(batch.map(r => Array.from(r.weights))).toEqual(texts.map(t => Array.from(f.extract(t.text).weights)))
+  })
+
   test('words are case- and digit-folded; repeats are counted, not repeated', () => {
     const f = new FeatureExtractor(DEFAULT_FEATURES)
     expect(Array.from(f.extract('Room 101').ids)).toEqual(Array.from(f.extract('room 999').ids))
