@@ -12,8 +12,8 @@ export interface MixEntry {
  * the counts, and a plan change only changes the targets: what was consumed stays counted. Null
  * when every source has reached its target.
  */
-export function nextSource (entries: readonly MixEntry[]): MixEntry | null {
-  let best: MixEntry | null = null
+export function nextSource<E extends MixEntry> (entries: readonly E[]): E | null {
+  let best: E | null = null
   for (const e of entries) {
     if (e.consumed >= e.target) continue
     if (best === null || e.consumed / e.target < best.consumed / best.target) best = e
