@@ -51,8 +51,9 @@ export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 's
       return out
     },
     run: async (source, signal, sinks) => {
-      // drops happen while the next output is pulled; writing them first keeps the input order
-      const pending: Array<() => Promise<void>> = []
+      // every input ends as one output, drop or dead letter; operators that batch (score) let drops
+      // overtake the documents they hold, so outcomes wait in input order before they are written
+      const order = new InputOrder()
       const context = (): OperatorContext<any> => {
         const s: OperatorStats = { received: 0, forwarded: 0 }
         stats.push(s)
@@ -61,7 +62,7 @@ export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 's
           signal,
           drop: (item: Document | RawRecord, reason: string) => {
             s[`dropped_${reason}`] = (s[`dropped_${reason}`] ?? 0) + 1
-            pending.push('decision' in item
+            order.done(item, 'decision' in item
               ? async () => await sinks.document(item)
               : async () => {
                 const raw = encodeRawRecord(item)
@@ -73,13 +74,59 @@ export async function chainFor (operator: 'ingest' | 'normalize' | 'filter' | 's
           }
         }
       }
-      let stream: AsyncIterable<any> = source
+      let stream: AsyncIterable<any> = order.track(source)
       for (const op of ops) stream = op(stream, context())
       for await (const doc of stream as AsyncIterable<Document>) {
-        for (const write of pending.splice(0)) await write()
-        await sinks.document(doc)
+        order.done(doc, async () => await sinks.document(doc))
+        await order.flush()
       }
-      for (const write of pending.splice(0)) await write()
+      await order.flush(true)
     }
+  }
+}
+
+type Item = Document | RawRecord
+
+/** An input's place: its crawl position, else its id (documents made up without one). */
+function placeOf (item: Item): string {
+  const p = item.provenance
+  return p.file !== null ? `${p.file}@${p.offset ?? ''}#${p.kafka_offset ?? ''}` : `id:${item.id}`
+}
+
+/** Releases the outcomes of inputs in the order the inputs were read. */
+class InputOrder {
+  private readonly seqs = new Map<string, number[]>()
+  private readonly ready = new Map<number, () => Promise<void>>()
+  private read = 0
+  private written = 0
+
+  async * track (source: AsyncIterable<Item>): AsyncIterable<Item> {
+    for await (const item of source) {
+      const place = placeOf(item)
+      const queue = this.seqs.get(place)
+      if (queue === undefined) this.seqs.set(place, [this.read++])
+      else queue.push(this.read++)
+      yield item
+    }
+  }
+
+  done (item: Item, write: () => Promise<void>): void {
+    const place = placeOf(item)
+    const queue = this.seqs.get(place)
+    const seq = queue?.shift()
+    if (seq === undefined) throw new Error(`apply: an outcome for ${place}, which was never read (an operator changed its provenance or id)`)
+    if (queue!.length === 0) this.seqs.delete(place)
+    this.ready.set(seq, write)
+  }
+
+  /** Writes what is next in input order; at the end everything, still in order. */
+  async flush (all = false): Promise<void> {
+    while (this.ready.has(this.written)) {
+      await this.ready.get(this.written)!()
+      this.ready.delete(this.written++)
+    }
+    if (!all) return
+    for (const seq of [...this.ready.keys()].sort((a, b) => a - b)) await this.ready.get(seq)!()
+    this.ready.clear()
   }
 }

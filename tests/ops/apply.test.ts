@@ -35,7 +35,7 @@ test('apply ingest writes the same documents that ingest sends to docs.raw, and 
   expect(docs.filter(d => d.provenance.file!.endsWith('dolma-sample-0000.warc.gz'))).toHaveLength(24)
 })
 
-test('apply pipeline (normalize -> filter) gives every crawl record one document with language, clean text, signals and a decision', async () => {
+test('apply pipeline (normalize -> score -> dedup) gives every crawl record one document with language, clean text, signals and a decision', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-apply-pipe-'))
   const inputs = [`${SHARED}/web/warc/resiliparse-warcfile.warc.gz`, `${SHARED}/web/zh/chinesewebtext-cc2021-43-cleared1.jsonl`]
   const ingested = path.join(dir, 'raw.jsonl')
