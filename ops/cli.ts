@@ -11,6 +11,7 @@ import { registerRun } from './commands/run.ts'
 import { registerSql } from './commands/sql.ts'
 import { registerTokenizer } from './commands/tokenizer.ts'
 import { registerTopics } from './commands/topics.ts'
+import { registerTrain } from './commands/train.ts'
 import { registerWorker } from './commands/worker.ts'
 
 export function buildProgram (): Command {
@@ -28,6 +29,7 @@ export function buildProgram (): Command {
   registerEvaluate(program)
   registerQuality(program)
   registerTokenizer(program)
+  registerTrain(program)
   registerLake(program)
   registerTopics(program)
   registerKafka(program)

@@ -9,6 +9,7 @@ import type { SampleSource, SourceCursor } from './sources.ts'
 /** What the stream needs of a tokenizer (`tokenizer/tokenizer.ts#SentencePieceTokenizer`). */
 export interface StreamTokenizer {
   encode: (text: string) => Uint32Array
+  decode: (ids: ArrayLike<number>) => string
   readonly eosId: number
   readonly padId: number
   readonly vocabSize: number
