@@ -23,7 +23,8 @@ export const ERROR_CODES = {
   kafka: 'a Kafka request failed',
   missing_dependency: 'a required program (java, mvn) is not installed',
   interrupted: 'stopped by a signal',
-  gate_failed: 'a data-evaluation gate failed'
+  gate_failed: 'a data-evaluation gate failed',
+  protocol: 'a batch-protocol peer sent what the protocol does not allow'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES
