@@ -4,6 +4,7 @@ import zlib from 'node:zlib'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { SluiceError } from '../../schemas/errors.ts'
+import type { SentencePieceTokenizer } from '../../trainer/tokenizer/tokenizer.ts'
 import { formatBytes, formatCount, log } from '../log.ts'
 import { rate, startProgress } from '../progress.ts'
 import { validate } from './options.ts'
@@ -70,6 +71,89 @@ async function encodeFile (o: Options): Promise<void> {
   process.stdout.write(JSON.stringify({ docs: n.docs, tokens: n.tokens, bytes: n.bytes, badLines: n.bad, seconds }) + '\n')
 }
 
+const extendSchema = z.strictObject({
+  model: z.string().min(1),
+  add: z.string().regex(/^0*[1-9]\d*$/, 'must be a positive whole number, e.g. 7400').transform(Number),
+  from: z.array(z.string().min(1)).min(1),
+  out: z.string().min(1),
+  eval: z.array(z.string().min(1)).min(1).optional()
+})
+type ExtendOptions = z.output<typeof extendSchema>
+
+/** Validates the options and that the base model is one the tokenizer encodes, before anything is read or written. */
+async function checkedExtend (raw: Record<string, unknown>): Promise<ExtendOptions> {
+  const o = validate(extendSchema, raw, { model: '--model', add: '--add', from: '--from', out: '--out', eval: '--eval' })
+  for (const [flag, files] of [['--model', [o.model]], ['--from', o.from], ['--eval', o.eval ?? []]] as const) {
+    for (const file of files) if (!fs.existsSync(file)) throw new SluiceError('config', `${flag} ${file}: no such file`, { retryable: false })
+  }
+  const { SentencePieceTokenizer } = await import('../../trainer/tokenizer/tokenizer.ts')
+  try {
+    SentencePieceTokenizer.fromFile(o.model)
+  } catch (err) {
+    if (!(err instanceof SluiceError)) throw err
+    throw new SluiceError(err.code, `--model ${o.model}: ${err.message} (extend a SentencePiece BPE model such as LLaMA-2's tokenizer.model)`, { retryable: false, cause: err })
+  }
+  return o
+}
+
+/** Tokens per character of `texts` under the base and the extended tokenizer. */
+function tokensPerCharacter (texts: Iterable<string>, base: SentencePieceTokenizer, extended: SentencePieceTokenizer) {
+  const n = { documents: 0, characters: 0, baseTokens: 0, tokens: 0 }
+  for (const text of texts) {
+    n.documents++
+    // code points, not UTF-16 units: a character beyond the BMP is one character
+    for (const _ of text) n.characters++
+    n.baseTokens += base.encode(text).length
+    n.tokens += extended.encode(text).length
+  }
+  return { ...n, reduction: 1 - n.tokens / Math.max(n.baseTokens, 1) }
+}
+
+async function extendModel (o: ExtendOptions): Promise<void> {
+  const { countHan, extendVocabulary } = await import('../../trainer/tokenizer/extend.ts')
+  const { SentencePieceTokenizer } = await import('../../trainer/tokenizer/tokenizer.ts')
+  const { parseModelProto } = await import('../../trainer/tokenizer/model.ts')
+  const { readTexts } = await import('./quality-lm.ts')
+  const started = Date.now()
+  const skipped = { count: 0 }
+  const training = { documents: 0 }
+  function * texts (files: readonly string[], what: string, tally = { documents: 0 }): Generator<string> {
+    for (const file of files) {
+      log(`tokenizer extend: reading ${what} ${file}`)
+      for (const text of readTexts(file, undefined, skipped)) { tally.documents++; yield text }
+    }
+  }
+  const counts = countHan(texts(o.from, 'training text', training))
+  const base = fs.readFileSync(o.model)
+  const ext = extendVocabulary(base, counts, o.add)
+  // the written model must load in the tokenizer it is for; a failure here is a bug, not bad input
+  const extended = new SentencePieceTokenizer(parseModelProto(ext.bytes))
+  try {
+    fs.writeFileSync(`${o.out}.tmp`, ext.bytes)
+    fs.renameSync(`${o.out}.tmp`, o.out)
+  } catch (err) {
+    throw new SluiceError('io', `cannot write --out ${o.out}: ${(err as Error).message}`, { retryable: false, cause: err })
+  }
+  const evaluation = o.eval === undefined ? undefined : tokensPerCharacter(texts(o.eval, 'held-out text'), SentencePieceTokenizer.fromFile(o.model), extended)
+  const seconds = (Date.now() - started) / 1000
+  const added = ext.added
+  const first = ext.baseVocabSize
+  log(`tokenizer extend: ${formatCount(ext.hanCharacters)} Han characters (${formatCount(ext.distinctHan)} distinct) in ${formatCount(training.documents)} documents; ` +
+    `the base lacks ${formatCount(ext.missingHan)}; ` +
+    `added ${formatCount(added.length)}${added.length < o.add ? ` of --add ${formatCount(o.add)} (the text has no more)` : ''}` +
+    `${added.length > 0 ? ` as ids ${formatCount(first)}..${formatCount(first + added.length - 1)} (seen ${formatCount(added[0]!.count)}..${formatCount(added.at(-1)!.count)} times)` : ''}; ` +
+    `vocabulary ${formatCount(first)} -> ${formatCount(extended.vocabSize)}` +
+    (evaluation === undefined
+      ? ''
+      : `; eval: ${(evaluation.baseTokens / Math.max(evaluation.characters, 1)).toFixed(3)} -> ${(evaluation.tokens / Math.max(evaluation.characters, 1)).toFixed(3)} tokens per character ` +
+        `on ${formatCount(evaluation.documents)} documents (${(evaluation.reduction * 100).toFixed(1)}% fewer tokens)`) +
+    `${skipped.count > 0 ? `; ${formatCount(skipped.count)} records without a text field skipped` : ''}; wrote ${o.out} in ${seconds.toFixed(1)} s`)
+  process.stdout.write(JSON.stringify({
+    baseVocabSize: first, vocabSize: extended.vocabSize, added: added.length, documents: training.documents, skipped: skipped.count,
+    hanCharacters: ext.hanCharacters, distinctHan: ext.distinctHan, missingHan: ext.missingHan, eval: evaluation, seconds
+  }) + '\n')
+}
+
 /** `sluice tokenizer ...`: the trainer's SentencePiece tokenizer. */
 export function registerTokenizer (program: Command): void {
   const tokenizer = program.command('tokenizer')
@@ -83,4 +167,18 @@ export function registerTokenizer (program: Command): void {
       'the id is copied as given (null when absent). A summary goes to stderr, and as JSON to stdout.\n\n' +
       'Example:\n  sluice tokenizer encode --model ../shared/data/tokenizers/chinese-llama-2/tokenizer.model --in docs.jsonl --out tokens.jsonl\n')
     .action(async (raw: Record<string, unknown>) => { await encodeFile(checked(raw)) })
+  tokenizer.command('extend')
+    .description('Ziya2 vocabulary extension: append the most frequent Han characters of a text that a base model lacks as new pieces')
+    .requiredOption('--model <base.model>', 'base SentencePiece BPE model (ModelProto), e.g. LLaMA-2\'s tokenizer.model')
+    .option('--add <n>', 'how many characters to add at most (Ziya2 added 7,400 to LLaMA-2)', '7400')
+    .requiredOption('--from <files...>', 'text to count characters in: JSON lines with a text field, or one document a line (.gz read as gzip)')
+    .requiredOption('--out <new.model>', 'the extended model: the base file with the new pieces appended, ids of base pieces unchanged')
+    .option('--eval <files...>', 'held-out text: report tokens per character under the base and the extended model')
+    .addHelpText('after', '\nCharacters are ranked by count, ties by code point, so the same inputs give a byte-identical model.\n' +
+      'Every field of the base file is kept byte for byte. A summary goes to stderr, and as JSON to stdout.\n' +
+      'Text from the lake (--sql) is not supported: export it to JSON lines first.\n\n' +
+      'Example:\n  sluice tokenizer extend --model ../shared/data/tokenizers/llama2/tokenizer.model --add 7400 \\\n' +
+      '    --from ../shared/data/web/zh/chinesewebtext-cc2021-43-cleared1.jsonl ../shared/data/web/zh/CLUECorpusSmall_sampled.txt.gz \\\n' +
+      '    --eval ../shared/data/web/zh/zhwiki_sampled.txt.gz --out ziya2.model\n')
+    .action(async (raw: Record<string, unknown>) => { await extendModel(await checkedExtend(raw)) })
 }
