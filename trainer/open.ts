@@ -12,10 +12,13 @@ export interface Training {
   close: () => void
 }
 
-/** What a plan's batch stream reads: its tokenizer, the pinned lake snapshot, and its sources by key. */
-export async function openTraining (plan: Plan): Promise<Training> {
+/**
+ * What a plan's batch stream reads: its tokenizer, the pinned lake snapshot, and its sources by key.
+ * `pinned` is the snapshot a resumed run started on; it wins over what the plan would choose now.
+ */
+export async function openTraining (plan: Plan, pinned?: number | null): Promise<Training> {
   const tokenizer = SentencePieceTokenizer.fromFile(plan.tokenizer)
-  const lake = await openPlanLake(plan)
+  const lake = await openPlanLake(plan, pinned ?? undefined)
   const open: SourceOpener = async (key, cursor) => {
     const [stageName, sourceName] = key.split('/')
     const source = plan.stages.find(s => s.name === stageName)?.sources.find(s => s.name === sourceName)

@@ -94,8 +94,8 @@ export async function sqlSource (key: string, source: PlanSource, seed: number, 
 }
 
 /** Opens the lake at the plan's snapshot for its SQL sources; null when the plan has none. */
-export async function openPlanLake (plan: Plan): Promise<{ session: LakeSession, snapshotId: number } | null> {
+export async function openPlanLake (plan: Plan, pinned?: number): Promise<{ session: LakeSession, snapshotId: number } | null> {
   if (!plan.stages.some(s => s.sources.some(src => src.sql !== undefined))) return null
-  const snapshotId = resolveSnapshot(plan)
+  const snapshotId = pinned ?? resolveSnapshot(plan)
   return { session: await openLake(plan.lake, { snapshotId }), snapshotId }
 }

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { SluiceError } from '../../schemas/errors.ts'
@@ -9,11 +10,64 @@ const schema = z.strictObject({
   dryRun: z.boolean().optional(),
   dump: z.number().int('must be a whole number').min(0).default(3),
   stage: z.string().min(1).optional(),
-  json: z.boolean().optional()
+  json: z.boolean().optional(),
+  listen: z.string().regex(/^[^:]*:\d+$/, 'must be host:port').default('127.0.0.1:7711'),
+  socket: z.string().min(1).optional(),
+  core: z.enum(['external']).default('external'),
+  run: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').optional(),
+  prefetch: z.number().int().min(1).max(1024).default(4),
+  checkpointEvery: z.number().int().min(1).default(50),
+  home: z.string().min(1).optional()
 })
 type Options = z.output<typeof schema>
 
-const FLAGS = { plan: '--plan', dryRun: '--dry-run', dump: '--dump', stage: '--stage', json: '--json' }
+const FLAGS = {
+  plan: '--plan', dryRun: '--dry-run', dump: '--dump', stage: '--stage', json: '--json', listen: '--listen', socket: '--socket', core: '--core',
+  run: '--run', prefetch: '--prefetch', checkpointEvery: '--checkpoint-every', home: '--home'
+}
+
+/** Serves the plan's batches to a model core until every step is acked, or Ctrl-C. */
+async function serve (o: Options): Promise<void> {
+  const { loadPlan, planId } = await import('../../trainer/plan.ts')
+  const { openTraining } = await import('../../trainer/open.ts')
+  const { initialState } = await import('../../trainer/stream.ts')
+  const { readRunFile } = await import('../../trainer/server/checkpoints.ts')
+  const { BatchServer } = await import('../../trainer/server/server.ts')
+  const { homeDir } = await import('../broker/paths.ts')
+  const { startProgress } = await import('../progress.ts')
+  const { stopOnSignals } = await import('../signals.ts')
+  const plan = loadPlan(o.plan)
+  const id = planId(plan)
+  const runId = o.run ?? `run-${id}`
+  const runFile = path.join(homeDir(o.home), 'train', `${runId}.json`)
+  const existing = readRunFile(runFile)
+  const training = await openTraining(plan, existing?.snapshotId)
+  const run = existing ?? { runId, planId: id, snapshotId: training.snapshotId, lineageStep: -1, checkpoints: [] }
+  if (existing !== null && existing.planId !== id) {
+    log(`train: the plan changed since run ${runId} started (${existing.planId} -> ${id}); it continues from what each source consumed`)
+    run.planId = id
+  }
+  const start = run.checkpoints.at(-1) ?? initialState()
+  const seen = { step: start.step, stage: plan.stages[start.stage]?.name ?? 'done', loss: null as number | null, tokens: 0, since: Date.now() }
+  const server = new BatchServer({
+    plan, training, runFile, run, prefetch: o.prefetch, checkpointEvery: o.checkpointEvery, log,
+    onAck: (ack, batch) => { seen.step = ack.step + 1; seen.stage = batch.stage; seen.loss = ack.loss; seen.tokens += ack.tokens }
+  }, start)
+  const abort = stopOnSignals()
+  const progress = startProgress(() => `train: step ${seen.step} (${seen.stage}), ${formatCount(Math.round(seen.tokens / Math.max((Date.now() - seen.since) / 1000, 1e-3)))} tokens/s, loss ${seen.loss?.toFixed(4) ?? '-'}`)
+  try {
+    const address = await server.listen(o.socket !== undefined ? { path: o.socket } : { host: o.listen.split(':')[0], port: Number(o.listen.split(':')[1]) })
+    log(`train: run ${runId} (${id}, snapshot ${training.snapshotId ?? 'none'}) serving on ${address} from step ${start.step}; state in ${runFile}; ` +
+      'start the model core (--core external) and point it there')
+    await Promise.race([server.finishedAll(), new Promise(resolve => abort.signal.addEventListener('abort', resolve, { once: true }))])
+  } finally {
+    progress.stop()
+    abort.dispose()
+    await server.close()
+    training.close()
+  }
+  log(server.complete ? `train: run ${runId} done: ${server.ackedStep} steps acked` : `train: stopped; run ${runId} resumes after step ${server.ackedStep - 1} (the last checkpoint in ${runFile})`)
+}
 
 /** `--dry-run`: the plan, its snapshot and the first batches, shown as the model core would get them. */
 async function dryRun (o: Options): Promise<void> {
@@ -65,18 +119,29 @@ export function registerTrain (program: Command): void {
     .option('--dump <n>', 'steps to print with --dry-run', Number)
     .option('--stage <name>', 'with --dry-run: start at this stage (to look at its templates and packing)')
     .option('--json', 'with --dry-run: each step as one JSON object (tokens, segments, positions, loss mask, spans)')
+    .option('--listen <host:port>', 'where the batch server listens (TCP)', '127.0.0.1:7711')
+    .option('--socket <path>', 'listen on a Unix socket instead')
+    .option('--core <kind>', 'model core: external (started by you, e.g. on a GPU machine, pointed at --listen)', 'external')
+    .option('--run <id>', 'run id: its state lives in <home>/train/<id>.json and a restart resumes it (default: run-<plan id>)')
+    .option('--prefetch <n>', 'batches sent ahead of the acks', Number)
+    .option('--checkpoint-every <n>', 'acked steps between saved resume states', Number)
+    .option('--home <dir>', 'folder for state (default: $SLUICE_HOME or ./.sluice)')
     .addHelpText('after', `
 A plan names the sequence length, micro-batch, seed, tokenizer, lake snapshot and stages; each stage a token
 budget, weighted sources (SQL over the snapshot, or supervised/maths files rendered as 问题:{q} 回答:{a} /
 Question:{q} Answer:{a}), window or task packing, and replay of earlier stages. See trainer/README.md.
 
+The batch protocol (handshake, Arrow IPC batches, acks) is in trainer/PROTOCOL.md; a Python client is
+trainer/core/sluice_core/client.py.
+
 Examples:
+  sluice train --plan plan.yaml --socket /tmp/sluice.sock
   sluice train --plan plan.yaml --dry-run --dump 4
   sluice train --plan plan.yaml --dry-run --stage stage3 --dump 2
 `)
     .action(async (raw: Record<string, unknown>) => {
       const o = validate(schema, raw, FLAGS)
-      if (o.dryRun !== true) throw new SluiceError('config', 'serving batches to a model core is not built yet: run with --dry-run', { retryable: false })
-      await dryRun(o)
+      if (o.dryRun === true) await dryRun(o)
+      else await serve(o)
     })
 }
