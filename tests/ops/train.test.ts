@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from 'vitest'
 import { openDocumentsTable } from '../../lake/documents-table.ts'
-import { runCli } from '../helpers/cli.ts'
+import { runCli, startCli } from '../helpers/cli.ts'
 import { appendDocs, docs } from '../helpers/lake.ts'
 import { SHARED } from '../helpers/readers.ts'
 
@@ -62,3 +64,73 @@ stages:
   expect(typo.code).toBe(2)
   expect(typo.stderr).toMatch(/plan .*typo\.yaml: .*Unrecognized key: "seqlen"/)
 }, 120_000)
+
+test('sluice train serves a Python core over a Unix socket; Ctrl-C keeps the acked steps, a restart resumes after them', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-serve-'))
+  const plan = path.join(dir, 'plan.yaml')
+  fs.writeFileSync(plan, `
+seqLen: 128
+microBatch: 2
+stages:
+  - name: maths
+    tokens: 3000
+    packing: task
+    sources:
+      - { name: gsm8k, files: [${SHARED}/math/gsm8k-test.jsonl] }
+`)
+  const socket = path.join(dir, 'b.sock')
+  const args = ['train', '--plan', plan, '--socket', socket, '--home', dir, '--checkpoint-every', '1', '--run', 'r1']
+  const consume = (steps: number) => runPython(`
+import hashlib, json, sys
+sys.path.insert(0, 'trainer/core')
+from sluice_core.client import BatchClient
+c = BatchClient(sys.argv[1])
+out = {"next": c.handshake["next_step"], "steps": []}
+for b in c.batches():
+    out["steps"].append([b.step, hashlib.sha256(b.column("tokens").astype("<i4").tobytes()).hexdigest()])
+    c.ack(b.step, loss=1.0, tokens=int(b.column("tokens").size))
+    if len(out["steps"]) == int(sys.argv[2]):
+        break
+c.close()
+print(json.dumps(out))
+`, socket, String(steps))
+
+  const first = startCli(args)
+  await waitForSocket(socket)
+  const head = await consume(3)
+  expect(head).toMatchObject({ next: 0 })
+  first.child.kill('SIGINT')
+  const stopped = await first.done
+  expect(stopped.code, stopped.stderr).toBe(0)
+  expect(stopped.stderr).toContain('train: stopped; run r1 resumes after step 2')
+
+  const second = startCli(args)
+  await waitForSocket(socket)
+  const tail = await consume(1000)
+  expect(tail.next).toBe(3)
+  const done = await second.done
+  expect(done.code, done.stderr).toBe(0)
+  expect(done.stderr).toMatch(/train: run r1 done: \d+ steps acked/)
+
+  // the served steps are the steps the dry run shows
+  const dry = await runCli(['train', '--plan', plan, '--dry-run', '--dump', '1000', '--json'])
+  const expected = dry.stdout.trim().split('\n').map(l => JSON.parse(l)).map((s: { step: number, rows: Array<{ tokens: number[] }> }) =>
+    [s.step, crypto.createHash('sha256').update(Buffer.from(Int32Array.from(s.rows.flatMap(r => r.tokens)).buffer)).digest('hex')])
+  expect([...head.steps, ...tail.steps]).toEqual(expected)
+}, 120_000)
+
+async function waitForSocket (file: string): Promise<void> {
+  for (let i = 0; i < 600 && !fs.existsSync(file); i++) await new Promise(resolve => setTimeout(resolve, 100))
+  if (!fs.existsSync(file)) throw new Error(`${file} never appeared`)
+}
+
+async function runPython (script: string, ...args: string[]): Promise<any> {
+  const child = spawn('python3', ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+  if (code !== 0) throw new Error(`python failed: ${err}`)
+  return JSON.parse(out)
+}
