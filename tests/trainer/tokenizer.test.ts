@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,6 +7,7 @@ import { SluiceError } from '../../schemas/errors.ts'
 import { parseModelProto } from '../../trainer/tokenizer/model.ts'
 import { SentencePieceTokenizer } from '../../trainer/tokenizer/tokenizer.ts'
 import { runCli } from '../helpers/cli.ts'
+import { differencesFromReference, referenceEncode } from '../helpers/sentencepiece.ts'
 
 const DATA = path.resolve('../shared/data')
 const MODELS = {
@@ -62,29 +62,9 @@ function documents (file: string, limit: number): string[] {
   return records.slice(0, limit).map(r => strings(r).join('\n'))
 }
 
-const REFERENCE = `
-import json, sys
-import sentencepiece as spm
-sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
-with open(sys.argv[2], encoding='utf-8') as f, open(sys.argv[3], 'w', encoding='utf-8') as out:
-    for line in f:
-        ids = sp.encode(json.loads(line))
-        out.write(json.dumps([ids, sp.decode(ids)], ensure_ascii=False) + '\\n')
-`
-
 let tmp: string
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-tokenizer-')) })
 afterAll(() => { fs.rmSync(tmp, { recursive: true, force: true }) })
-
-/** Ids and decoded text of each text from the Python sentencepiece library; throws (never skips) when it is missing. */
-function reference (model: string, texts: string[]): { ids: number[], text: string }[] {
-  const input = path.join(tmp, 'texts.jsonl')
-  const output = path.join(tmp, 'reference.jsonl')
-  fs.writeFileSync(input, texts.map(t => JSON.stringify(t)).join('\n') + '\n')
-  const r = spawnSync('python3', ['-c', REFERENCE, model, input, output], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`the Python sentencepiece reference failed (python3 -m pip install sentencepiece): ${r.error?.message ?? r.stderr}`)
-  return fs.readFileSync(output, 'utf8').trimEnd().split('\n').map(l => { const [ids, text] = JSON.parse(l) as [number[], string]; return { ids, text } })
-}
 
 const corpus = CORPUS.flatMap(([file, n]) => documents(file, n))
 const texts = [...EDGE_CASES, ...corpus]
@@ -92,21 +72,7 @@ const texts = [...EDGE_CASES, ...corpus]
 describe.each(Object.entries(MODELS))('%s', (_name, modelFile) => {
   test('encodes and decodes every document exactly like the Python sentencepiece library', () => {
     const tok = SentencePieceTokenizer.fromFile(modelFile)
-    const want = reference(modelFile, texts)
-    expect(want).toHaveLength(texts.length)
-    const mismatches: string[] = []
-    let tokens = 0
-    texts.forEach((text, i) => {
-      const ids = tok.encode(text)
-      tokens += ids.length
-      const ref = want[i]!
-      if (ids.length !== ref.ids.length || ids.some((id, k) => id !== ref.ids[k])) {
-        const at = ref.ids.findIndex((id, k) => id !== ids[k])
-        mismatches.push(`text ${i} ${JSON.stringify(text.slice(0, 60))}: first difference at token ${at}: ours ${JSON.stringify([...ids.slice(at, at + 5)])}, reference ${JSON.stringify(ref.ids.slice(at, at + 5))}`)
-      } else if (tok.decode(ids) !== ref.text) {
-        mismatches.push(`text ${i} ${JSON.stringify(text.slice(0, 60))}: decodes to ${JSON.stringify(tok.decode(ids).slice(0, 80))}, reference ${JSON.stringify(ref.text.slice(0, 80))}`)
-      }
-    })
+    const { mismatches, tokens } = differencesFromReference(tok, modelFile, texts)
     expect(mismatches.slice(0, 10)).toEqual([])
     expect(corpus.length).toBeGreaterThan(4000)
     expect(tokens).toBeGreaterThan(1_000_000)
@@ -145,7 +111,7 @@ test('sluice tokenizer encode writes the reference ids for each {id, text} line 
   expect(r.stderr).toMatch(/line 4: not JSON/)
   expect(r.stderr).toMatch(/line 5: no text field/)
   expect(JSON.parse(r.stdout)).toMatchObject({ docs: docs.length, badLines: 2 })
-  const want = reference(MODELS['chinese-llama-2'], docs)
+  const want = referenceEncode(MODELS['chinese-llama-2'], docs)
   const got = fs.readFileSync(output, 'utf8').trimEnd().split('\n').map(l => JSON.parse(l) as { id: string, ids: number[] })
   expect(got.map(g => g.id)).toEqual(docs.map((_, i) => `d${i}`))
   expect(got.map(g => g.ids)).toEqual(want.map(w => w.ids))
