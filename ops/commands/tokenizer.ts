@@ -176,7 +176,7 @@ export function registerTokenizer (program: Command): void {
     .option('--eval <files...>', 'held-out text: report tokens per character under the base and the extended model')
     .addHelpText('after', '\nCharacters are ranked by count, ties by code point, so the same inputs give a byte-identical model.\n' +
       'Every field of the base file is kept byte for byte. A summary goes to stderr, and as JSON to stdout.\n' +
-      'Text from the lake (--sql) is not supported: export it to JSON lines first.\n\n' +
+      'Text from the lake: sluice sql "select text from documents where lang = \'zh\'" --format json --out zh.jsonl, then --from zh.jsonl.\n\n' +
       'Example:\n  sluice tokenizer extend --model ../shared/data/tokenizers/llama2/tokenizer.model --add 7400 \\\n' +
       '    --from ../shared/data/web/zh/chinesewebtext-cc2021-43-cleared1.jsonl ../shared/data/web/zh/CLUECorpusSmall_sampled.txt.gz \\\n' +
       '    --eval ../shared/data/web/zh/zhwiki_sampled.txt.gz --out ziya2.model\n')
