@@ -49,8 +49,15 @@ async function serve (o: Options): Promise<void> {
   }
   const start = run.checkpoints.at(-1) ?? initialState()
   const seen = { step: start.step, stage: plan.stages[start.stage]?.name ?? 'done', loss: null as number | null, tokens: 0, since: Date.now() }
+  const { appendTrainedOn, trainedOnRows } = await import('../../lake/trained-on-table.ts')
   const server = new BatchServer({
     plan, training, runFile, run, prefetch: o.prefetch, checkpointEvery: o.checkpointEvery, log,
+    // lineage first, then the state file: a crash between them re-sends steps whose rows appendTrainedOn skips
+    onCheckpoint: async acked => {
+      const trainedAt = new Date().toISOString()
+      const rows = acked.filter(a => a.batch.step > run.lineageStep).flatMap(a => trainedOnRows(a.batch, { runId, planId: id, snapshotId: run.snapshotId, trainedAt }))
+      if (rows.length > 0) await appendTrainedOn(plan.lake, rows, { 'sluice.plan-id': id })
+    },
     onAck: (ack, batch) => { seen.step = ack.step + 1; seen.stage = batch.stage; seen.loss = ack.loss; seen.tokens += ack.tokens }
   }, start)
   const abort = stopOnSignals()
@@ -62,8 +69,8 @@ async function serve (o: Options): Promise<void> {
     await Promise.race([server.finishedAll(), new Promise(resolve => abort.signal.addEventListener('abort', resolve, { once: true }))])
   } finally {
     progress.stop()
+    await server.shutdown()
     abort.dispose()
-    await server.close()
     training.close()
   }
   log(server.complete ? `train: run ${runId} done: ${server.ackedStep} steps acked` : `train: stopped; run ${runId} resumes after step ${server.ackedStep - 1} (the last checkpoint in ${runFile})`)

@@ -71,6 +71,7 @@ test('sluice train serves a Python core over a Unix socket; Ctrl-C keeps the ack
   fs.writeFileSync(plan, `
 seqLen: 128
 microBatch: 2
+lake: ${dir}/lake
 stages:
   - name: maths
     tokens: 3000
@@ -114,9 +115,20 @@ print(json.dumps(out))
 
   // the served steps are the steps the dry run shows
   const dry = await runCli(['train', '--plan', plan, '--dry-run', '--dump', '1000', '--json'])
-  const expected = dry.stdout.trim().split('\n').map(l => JSON.parse(l)).map((s: { step: number, rows: Array<{ tokens: number[] }> }) =>
-    [s.step, crypto.createHash('sha256').update(Buffer.from(Int32Array.from(s.rows.flatMap(r => r.tokens)).buffer)).digest('hex')])
+  const dumped = dry.stdout.trim().split('\n').map(l => JSON.parse(l)) as Array<{ step: number, rows: Array<{ tokens: number[], spans: Array<{ docId: string, source: string, start: number, end: number }> }> }>
+  const expected = dumped.map(s => [s.step, crypto.createHash('sha256').update(Buffer.from(Int32Array.from(s.rows.flatMap(r => r.tokens)).buffer)).digest('hex')])
   expect([...head.steps, ...tail.steps]).toEqual(expected)
+
+  // lineage: every step once in trained_on, though steps 0-2 were checkpointed before the restart
+  const sql = async (query: string) => {
+    const r = await runCli(['sql', query, '--lake', path.join(dir, 'lake'), '--format', 'json'])
+    expect(r.code, r.stderr).toBe(0)
+    return r.stdout.trim().split('\n').filter(l => l !== '').map(l => JSON.parse(l))
+  }
+  const step4 = await sql("SELECT DISTINCT document_id FROM trained_on WHERE run_id = 'r1' AND step = 4 ORDER BY 1")
+  expect(step4.map(r => r.document_id)).toEqual([...new Set(dumped[4]!.rows.flatMap(r => r.spans.map(sp => sp.docId)))].sort())
+  const perStep = await sql("SELECT step, sum(token_end - token_start) AS tokens FROM trained_on GROUP BY step ORDER BY step")
+  expect(perStep.map(r => [Number(r.step), Number(r.tokens)])).toEqual(dumped.map(s => [s.step, s.rows.reduce((n, r) => n + r.spans.reduce((m, sp) => m + sp.end - sp.start, 0), 0)]))
 }, 120_000)
 
 async function waitForSocket (file: string): Promise<void> {

@@ -45,6 +45,7 @@ export class BatchServer {
   private readonly recent = new Map<number, StreamState>()
   private sinceCheckpoint: Array<{ batch: Batch, ack: Ack }> = []
   private busy = false
+  private active: { socket: net.Socket, session: Promise<void> } | null = null
   private finished = false
   private readonly done: Promise<void>
   private resolveDone!: () => void
@@ -72,6 +73,23 @@ export class BatchServer {
     await new Promise<void>(resolve => this.server.close(() => resolve()))
   }
 
+  /**
+   * Ctrl-C: stop listening, end the core's connection, count the acks that already arrived, and
+   * checkpoint there, so a restart resumes after the last step the core acknowledged.
+   */
+  async shutdown (graceMs = 5_000): Promise<void> {
+    const closing = this.close()
+    if (this.active !== null) {
+      const { socket, session } = this.active
+      socket.end()
+      const timer = setTimeout(() => socket.destroy(), graceMs)
+      await session
+      clearTimeout(timer)
+    }
+    await closing
+    await this.checkpoint()
+  }
+
   private stateAt (step: number): StreamState | undefined {
     if (step === this.acked.step) return this.acked
     return this.recent.get(step) ?? this.o.run.checkpoints.find(c => c.step === step)
@@ -86,14 +104,17 @@ export class BatchServer {
     this.busy = true
     const closed = new Promise<void>(resolve => socket.once('close', () => resolve()))
     socket.on('error', err => this.o.log(`batch server: connection error: ${err.message}`))
+    const session = this.session(socket, closed)
+    this.active = { socket, session: session.then(() => {}, () => {}) }
     try {
-      await this.session(socket, closed)
+      await session
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       this.o.log(`batch server: ${message}`)
       if (!socket.destroyed) socket.end(jsonFrame({ type: 'error', message }))
     } finally {
       this.busy = false
+      this.active = null
       socket.destroy()
     }
   }
@@ -154,6 +175,8 @@ export class BatchServer {
     } finally {
       await stream.return(undefined)
     }
+    // acks that arrived before the connection closed still count: let the reader finish them
+    if (lost) await acks.catch(() => {})
     if (ackError !== null) throw ackError
     if (lost) {
       this.o.log(`batch server: model core gone after acking step ${this.acked.step - 1}; ${inFlight.length} unacked steps will be sent again`)
