@@ -1,3 +1,5 @@
+import { fmix32 } from '../../dedup/shingles.ts'
+
 /**
  * Tokenization of the n-gram language models, and the 64-bit token and n-gram keys they are
  * stored under (two 32-bit lanes, so lookups need no vocabulary strings).
@@ -74,14 +76,6 @@ const SEED_HI = 0x811c9dc5
 const SEED_LO = 0x9747b28c
 const MUL_HI = 0x01000193
 const MUL_LO = 0x5bd1e995
-
-export function fmix32 (h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
-}
 
 /** The low lane is never 0: an empty slot of a model table has a 0 low lane. */
 function finishLo (h: number): number {

@@ -2,7 +2,8 @@ import { SluiceError } from '../../../schemas/errors.ts'
 import { modelId } from '../models.ts'
 import { TDigest } from '../tdigest.ts'
 import { BOS_LOG10, FORMAT_VERSION, HEADER_BYTES, LANG_CODES, LOAD, MAGIC, MAX_ORDER, NgramModel, SLOT_BYTES, slotOf, type ModelMeta } from './model.ts'
-import { BOS, EOS, TOKENIZER_VERSION, UNK, extendHi, extendLo, fmix32, hashToken, tokenize, type Lang } from './tokens.ts'
+import { fmix32 } from '../../dedup/shingles.ts'
+import { BOS, EOS, TOKENIZER_VERSION, UNK, extendHi, extendLo, hashToken, tokenize, type Lang } from './tokens.ts'
 
 export interface TrainOptions {
   lang: Lang
