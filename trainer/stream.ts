@@ -106,7 +106,7 @@ export async function * batchStream (plan: Plan, tokenizer: StreamTokenizer, ope
     return s
   }
   try {
-    let pending = state.pending.map(deserialize)
+    const pending = state.pending.map(deserialize)
     while (state.stage < plan.stages.length) {
       const stage = plan.stages[state.stage]!
       const packer = stage.packing === 'window'
