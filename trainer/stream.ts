@@ -1,3 +1,4 @@
+import { SluiceError } from '../schemas/errors.ts'
 import type { Plan, PlanStage } from '../schemas/plan.ts'
 import { nextSource, splitBudget, type MixEntry } from './mix/schedule.ts'
 import { BestFitPacker, type BestFitState } from './pack/best-fit.ts'
@@ -29,7 +30,13 @@ export interface Batch {
 export interface StreamState {
   /** Steps sent so far: the next batch is step `step`. */
   step: number
-  stage: number
+  /**
+   * Stages finished, by name: the current stage is the plan's first one not listed, so a plan that
+   * gains a stage (or reorders those not yet run) continues sensibly.
+   */
+  stagesDone: string[]
+  /** The stage under way (its packer state and pending sequences belong to it); null between stages. */
+  stage: string | null
   /** Tokens consumed per mix entry key (`<stage>/<source>`, `<stage>/replay/<earlier>/<source>`). */
   consumed: Record<string, number>
   /** Documents consumed per mix entry key. */
@@ -45,7 +52,15 @@ export interface StreamState {
 
 export interface SerializedSequence { tokens: string, segments: string, positions: string, lossMask: string, spans: PackedSequence['spans'] }
 
-export const initialState = (): StreamState => ({ step: 0, stage: 0, consumed: {}, documents: {}, truncated: {}, cursors: {}, packer: null, pending: [] })
+/** The stage the stream is in: the one under way, else the plan's first not done; undefined when all are done. */
+export function currentStage (plan: Plan, state: StreamState): PlanStage | undefined {
+  if (state.stage === null) return plan.stages.find(s => !state.stagesDone.includes(s.name))
+  const stage = plan.stages.find(s => s.name === state.stage)
+  if (stage === undefined) throw new SluiceError('config', `the run is in stage ${state.stage}, which the plan no longer has (its stages: ${plan.stages.map(s => s.name).join(', ')})`, { retryable: false })
+  return stage
+}
+
+export const initialState = (): StreamState => ({ step: 0, stagesDone: [], stage: null, consumed: {}, documents: {}, truncated: {}, cursors: {}, packer: null, pending: [] })
 
 const sourceKey = (stage: string, source: string): string => `${stage}/${source}`
 
@@ -107,8 +122,7 @@ export async function * batchStream (plan: Plan, tokenizer: StreamTokenizer, ope
   }
   try {
     const pending = state.pending.map(deserialize)
-    while (state.stage < plan.stages.length) {
-      const stage = plan.stages[state.stage]!
+    for (let stage = currentStage(plan, state); stage !== undefined; stage = currentStage(plan, state)) {
       const packer = stage.packing === 'window'
         ? new WindowPacker(plan.seqLen, ids)
         : new BestFitPacker(plan.seqLen, ids, { maskPrompts: plan.maskPrompts, openBins: plan.openSequences })
@@ -117,6 +131,7 @@ export async function * batchStream (plan: Plan, tokenizer: StreamTokenizer, ope
       const batch = (sequences: PackedSequence[]): Batch => ({ step: state.step++, stage: stage.name, sequences })
       const saveCursors = (): void => { for (const [key, s] of sources) state.cursors[key] = s.cursor() }
       const checkpoint = (): void => {
+        state.stage = stage.name
         state.packer = packer.state()
         state.pending = pending.map(serialize)
         saveCursors()
@@ -142,11 +157,13 @@ export async function * batchStream (plan: Plan, tokenizer: StreamTokenizer, ope
       }
       pending.push(...packer.flush())
       state.packer = null
-      if (pending.length === 0) state.stage++
+      const finish = (): void => { state.stagesDone.push(stage.name); state.stage = null }
+      if (pending.length === 0) finish()
       while (pending.length > 0) {
         const rows = pending.splice(0, plan.microBatch)
         // the stage's last batch leaves a state that starts the next stage
-        if (pending.length === 0) state.stage++
+        if (pending.length === 0) finish()
+        else state.stage = stage.name
         state.pending = pending.map(serialize)
         saveCursors()
         yield batch(rows)

@@ -30,7 +30,7 @@ const FLAGS = {
 async function serve (o: Options): Promise<void> {
   const { loadPlan, planId } = await import('../../trainer/plan.ts')
   const { openTraining } = await import('../../trainer/open.ts')
-  const { initialState } = await import('../../trainer/stream.ts')
+  const { currentStage, initialState } = await import('../../trainer/stream.ts')
   const { readRunFile } = await import('../../trainer/server/checkpoints.ts')
   const { BatchServer } = await import('../../trainer/server/server.ts')
   const { homeDir } = await import('../broker/paths.ts')
@@ -48,7 +48,7 @@ async function serve (o: Options): Promise<void> {
     run.planId = id
   }
   const start = run.checkpoints.at(-1) ?? initialState()
-  const seen = { step: start.step, stage: plan.stages[start.stage]?.name ?? 'done', loss: null as number | null, tokens: 0, since: Date.now() }
+  const seen = { step: start.step, stage: currentStage(plan, start)?.name ?? 'done', loss: null as number | null, tokens: 0, since: Date.now() }
   const { appendTrainedOn, trainedOnRows } = await import('../../lake/trained-on-table.ts')
   const server = new BatchServer({
     plan, training, runFile, run, prefetch: o.prefetch, checkpointEvery: o.checkpointEvery, log,
@@ -85,8 +85,9 @@ async function dryRun (o: Options): Promise<void> {
   const plan = loadPlan(o.plan)
   const state = initialState()
   if (o.stage !== undefined) {
-    state.stage = plan.stages.findIndex(s => s.name === o.stage)
-    if (state.stage === -1) throw new SluiceError('config', `--stage ${o.stage}: the plan's stages are ${plan.stages.map(s => s.name).join(', ')}`, { retryable: false })
+    const at = plan.stages.findIndex(s => s.name === o.stage)
+    state.stagesDone = plan.stages.slice(0, Math.max(at, 0)).map(s => s.name)
+    if (at === -1) throw new SluiceError('config', `--stage ${o.stage}: the plan's stages are ${plan.stages.map(s => s.name).join(', ')}`, { retryable: false })
   }
   const training = await openTraining(plan)
   const started = Date.now()

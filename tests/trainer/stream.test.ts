@@ -76,7 +76,7 @@ test('three stages: each source gets its token share, nothing is lost or doubled
   const final = all.at(-1)!.state
   expect(batches.map(b => b.step)).toEqual(batches.map((_, i) => i))
   expect([...new Set(batches.map(b => b.stage))]).toEqual(['stage1', 'stage2', 'stage3'])
-  expect(final.stage).toBe(3)
+  expect(final.stagesDone).toEqual(['stage1', 'stage2', 'stage3'])
   for (const b of batches) {
     expect(b.sequences.length).toBeGreaterThan(0)
     expect(b.sequences.length).toBeLessThanOrEqual(4)
@@ -143,4 +143,17 @@ test('a plan changed mid-run continues from what was consumed: new shares are me
     expect(final.consumed[entry.key]).toBeGreaterThanOrEqual(Math.max(entry.target, at.consumed[entry.key] ?? 0))
   }
   expect(final.consumed['stage1/web_zh']! / final.consumed['stage1/web_en']!).toBeGreaterThan(2)
+}, 120_000)
+
+test('a stage added to the plan mid-run is trained after the stages already done, from their end state', async () => {
+  const before = threeStages()
+  const all = await run(before, initialState())
+  const intoStage3 = all.findIndex(a => a.batch.stage === 'stage3')
+  const at = all[intoStage3]!.state
+  const grown = threeStages({ stages: [...before.stages.slice(0, 2), { name: 'code', tokens: 800, packing: 'task', sources: [{ name: 'humaneval', files: [`${SHARED}/code/HumanEval.jsonl.gz`] }] }, before.stages[2]!] as PlanInput['stages'] })
+  const rest = await run(grown, JSON.parse(JSON.stringify(at)))
+  // the stage already under way goes on; the new one comes after it, and nothing done is redone
+  expect([...new Set(rest.map(a => a.batch.stage))]).toEqual(['stage3', 'code'])
+  expect(rest.at(-1)!.state.stagesDone).toEqual(['stage1', 'stage2', 'stage3', 'code'])
+  expect(rest[0]!.batch.step).toBe(intoStage3 + 1)
 }, 120_000)
