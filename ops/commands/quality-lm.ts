@@ -136,11 +136,12 @@ function calibrationFiles (o: Options): string[] | null {
   return files
 }
 
-async function sqlTexts (o: Options): Promise<string[]> {
+/** The non-empty `text` column of a query over the lake's tables (`sluice sql` views), for `--sql` options. */
+export async function lakeTexts (lakeDir: string, sql: string): Promise<string[]> {
   const { openLake } = await import('../../lake/sql.ts')
-  const lake = await openLake(o.lake)
+  const lake = await openLake(lakeDir)
   try {
-    const result = await lake.connection.runAndReadAll(o.sql!)
+    const result = await lake.connection.runAndReadAll(sql)
     const column = result.columnNames().indexOf('text')
     if (column < 0) throw new SluiceError('config', `--sql: the query has no \`text\` column (it has ${result.columnNames().join(', ')}); select the text as text`, { retryable: false })
     return (result.getRows() as unknown[][]).map(r => r[column]).filter((t): t is string => typeof t === 'string' && t.trim() !== '')
@@ -171,7 +172,7 @@ async function trainLm (o: Options): Promise<void> {
     if (shared.length > 0) log(`train-lm: warning: ${shared.join(', ')} is both training and calibration text; its documents will rank too well`)
   }
   const skipped = { count: 0 }
-  const texts = o.sql !== undefined ? await sqlTexts(o) : filesTexts(o.from!, o.textField, 'training text', skipped)
+  const texts = o.sql !== undefined ? await lakeTexts(o.lake, o.sql) : filesTexts(o.from!, o.textField, 'training text', skipped)
   const calibrationSkipped = { count: 0 }
   const started = Date.now()
   const r = trainNgramModel(texts, {

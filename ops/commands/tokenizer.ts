@@ -74,16 +74,18 @@ async function encodeFile (o: Options): Promise<void> {
 const extendSchema = z.strictObject({
   model: z.string().min(1),
   add: z.string().regex(/^0*[1-9]\d*$/, 'must be a positive whole number, e.g. 7400').transform(Number),
-  from: z.array(z.string().min(1)).min(1),
+  from: z.array(z.string().min(1)).min(1).optional(),
+  sql: z.string().min(1).optional(),
+  lake: z.string().min(1).default('./lake'),
   out: z.string().min(1),
   eval: z.array(z.string().min(1)).min(1).optional()
-})
+}).refine(o => (o.from === undefined) !== (o.sql === undefined), { message: 'give --from <files> or --sql <query>, not both', path: ['from'] })
 type ExtendOptions = z.output<typeof extendSchema>
 
 /** Validates the options and that the base model is one the tokenizer encodes, before anything is read or written. */
 async function checkedExtend (raw: Record<string, unknown>): Promise<ExtendOptions> {
-  const o = validate(extendSchema, raw, { model: '--model', add: '--add', from: '--from', out: '--out', eval: '--eval' })
-  for (const [flag, files] of [['--model', [o.model]], ['--from', o.from], ['--eval', o.eval ?? []]] as const) {
+  const o = validate(extendSchema, raw, { model: '--model', add: '--add', from: '--from', sql: '--sql', lake: '--lake', out: '--out', eval: '--eval' })
+  for (const [flag, files] of [['--model', [o.model]], ['--from', o.from ?? []], ['--eval', o.eval ?? []]] as const) {
     for (const file of files) if (!fs.existsSync(file)) throw new SluiceError('config', `${flag} ${file}: no such file`, { retryable: false })
   }
   const { SentencePieceTokenizer } = await import('../../trainer/tokenizer/tokenizer.ts')
@@ -113,7 +115,7 @@ async function extendModel (o: ExtendOptions): Promise<void> {
   const { countHan, extendVocabulary } = await import('../../trainer/tokenizer/extend.ts')
   const { SentencePieceTokenizer } = await import('../../trainer/tokenizer/tokenizer.ts')
   const { parseModelProto } = await import('../../trainer/tokenizer/model.ts')
-  const { readTexts } = await import('./quality-lm.ts')
+  const { lakeTexts, readTexts } = await import('./quality-lm.ts')
   const started = Date.now()
   const skipped = { count: 0 }
   const training = { documents: 0 }
@@ -123,7 +125,9 @@ async function extendModel (o: ExtendOptions): Promise<void> {
       for (const text of readTexts(file, undefined, skipped)) { tally.documents++; yield text }
     }
   }
-  const counts = countHan(texts(o.from, 'training text', training))
+  const fromLake = o.sql === undefined ? null : await lakeTexts(o.lake, o.sql)
+  if (fromLake !== null) training.documents = fromLake.length
+  const counts = countHan(fromLake ?? texts(o.from!, 'training text', training))
   const base = fs.readFileSync(o.model)
   const ext = extendVocabulary(base, counts, o.add)
   // the written model must load in the tokenizer it is for; a failure here is a bug, not bad input
@@ -171,12 +175,14 @@ export function registerTokenizer (program: Command): void {
     .description('Ziya2 vocabulary extension: append the most frequent Han characters of a text that a base model lacks as new pieces')
     .requiredOption('--model <base.model>', 'base SentencePiece BPE model (ModelProto), e.g. LLaMA-2\'s tokenizer.model')
     .option('--add <n>', 'how many characters to add at most (Ziya2 added 7,400 to LLaMA-2)', '7400')
-    .requiredOption('--from <files...>', 'text to count characters in: JSON lines with a text field, or one document a line (.gz read as gzip)')
+    .option('--from <files...>', 'text to count characters in: JSON lines with a text field, or one document a line (.gz read as gzip)')
+    .option('--sql <query>', 'instead: text from the lake, the query\'s `text` column (views as in sluice sql)')
+    .option('--lake <dir>', 'the lake folder (with --sql)', './lake')
     .requiredOption('--out <new.model>', 'the extended model: the base file with the new pieces appended, ids of base pieces unchanged')
     .option('--eval <files...>', 'held-out text: report tokens per character under the base and the extended model')
     .addHelpText('after', '\nCharacters are ranked by count, ties by code point, so the same inputs give a byte-identical model.\n' +
       'Every field of the base file is kept byte for byte. A summary goes to stderr, and as JSON to stdout.\n' +
-      'Text from the lake: sluice sql "select text from documents where lang = \'zh\'" --format json --out zh.jsonl, then --from zh.jsonl.\n\n' +
+      'Text from the lake: --sql "select text from documents where lang = \'zh\' and decision = \'keep\'".\n\n' +
       'Example:\n  sluice tokenizer extend --model ../shared/data/tokenizers/llama2/tokenizer.model --add 7400 \\\n' +
       '    --from ../shared/data/web/zh/chinesewebtext-cc2021-43-cleared1.jsonl ../shared/data/web/zh/CLUECorpusSmall_sampled.txt.gz \\\n' +
       '    --eval ../shared/data/web/zh/zhwiki_sampled.txt.gz --out ziya2.model\n')
