@@ -131,6 +131,35 @@ def batch_sha256(batch: Batch) -> str:
     return hashlib.sha256(np.ascontiguousarray(batch.column("tokens"), dtype="<i4").tobytes()).hexdigest()
 
 
+COLUMNS = ("tokens", "segments", "positions", "loss_mask")
+
+
+def batch_tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
+    return {name: torch.from_numpy(np.array(batch.column(name), dtype=np.int64)).to(device) for name in COLUMNS}
+
+
+def autocast_for(device: torch.device):
+    """BF16 autocast on CUDA (Ziya2: FP16 gave loss spikes); FP32 on the CPU, where BF16 matmuls are slow."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+
+
+def forward(model: Transformer, tensors: dict[str, torch.Tensor], autocast):
+    """The mean loss over the step's counted targets, with the per-target losses and which count."""
+    with autocast:
+        logits = model(tensors["tokens"], tensors["segments"], tensors["positions"])
+    losses, valid = next_token_losses(logits, tensors["tokens"], tensors["segments"], tensors["loss_mask"])
+    return losses.sum() / valid.sum().clamp(min=1), losses, valid
+
+
+def update(model: Transformer, opt: torch.optim.Optimizer, loss: torch.Tensor, clip: float) -> float:
+    """Backward, clip, step; returns the gradient norm before clipping."""
+    loss.backward()
+    grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), clip))
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    return grad_norm
+
+
 def peak_flops(device: torch.device, override: Optional[float]) -> Optional[float]:
     if override is not None:
         return override * 1e12
@@ -183,8 +212,7 @@ class Trainer:
                   + (f" ({weights_file})" if weights_file else ""))
         flops_token = flops_per_token(model, handshake["seq_len"])
         peak = peak_flops(self.device, args.peak_tflops)
-        autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda"
-                    else contextlib.nullcontext())
+        autocast = autocast_for(self.device)
         done = 0
         since = time.perf_counter()
         with open(self.metrics_path, "a", encoding="utf-8") as metrics:
@@ -194,27 +222,18 @@ class Trainer:
                 lr = learning_rate(step, args.total_steps, args.lr, args.min_lr, args.warmup)
                 for group in opt.param_groups:
                     group["lr"] = lr
-                tensors = {name: torch.from_numpy(np.array(batch.column(name), dtype=np.int64)).to(self.device)
-                           for name in ("tokens", "segments", "positions", "loss_mask")}
-                with autocast:
-                    logits = model(tensors["tokens"], tensors["segments"], tensors["positions"])
-                losses, valid = next_token_losses(logits, tensors["tokens"], tensors["segments"], tensors["loss_mask"])
+                tensors = batch_tensors(batch, self.device)
+                loss, losses, valid = forward(model, tensors, autocast)
                 count = int(valid.sum())
-                loss = losses.sum() / max(count, 1)
                 value = float(loss)
                 limit = guard.threshold()
                 skipped = guard.check(value)
-                grad_norm = None
-                if not skipped:
-                    loss.backward()
-                    grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip))
-                    opt.step()
-                opt.zero_grad(set_to_none=True)
+                grad_norm = None if skipped else update(model, opt, loss, args.clip)
                 # a skipped step trained on no tokens
                 client.ack(step, value, 0 if skipped else count)
                 now = time.perf_counter()
                 seconds, since = now - since, now
-                batch_tokens = int(tensors["tokens"].numel())
+                batch_tokens = tensors["tokens"].numel()
                 record = {
                     "step": step, "stage": batch.stage, "loss": value, "loss_tokens": count,
                     "loss_by_source": self._by_source(batch, losses, valid), "lr": lr, "grad_norm": grad_norm,

@@ -1,4 +1,7 @@
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -51,3 +54,10 @@ def test_checkpoints_are_renamed_into_place_and_the_newest_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["step-00000015.pt", "step-00000020.pt"]
     latest = latest_checkpoint(tmp_path)
     assert torch.load(latest)["step"] == 20
+
+
+def test_the_benchmark_runs_on_the_tiny_config():
+    out = subprocess.run([sys.executable, "bench_gpu.py", "--config", "tiny", "--seq-len", "64", "--micro-batch", "2",
+                          "--steps", "2", "--warmup", "1", "--peak-tflops", "1"], cwd=Path(__file__).parents[1],
+                         capture_output=True, text=True, check=True).stdout
+    assert "tokens/s" in out and "MFU" in out
