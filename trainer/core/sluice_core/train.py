@@ -12,7 +12,6 @@ import json
 import math
 import os
 import re
-import sys
 import time
 from collections import deque
 from dataclasses import asdict
@@ -311,4 +310,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
