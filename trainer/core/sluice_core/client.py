@@ -41,6 +41,8 @@ class BatchClient:
         if message.get("type") != "handshake":
             raise ProtocolError(f"expected a handshake, got {message}")
         self.handshake = message
+        # True once the server said every step is done (not merely closed the connection)
+        self.ended = False
 
     def batches(self) -> Iterator[Batch]:
         """Batches until the server says the plan is done (or closes the connection)."""
@@ -52,6 +54,7 @@ class BatchClient:
             if kind == FRAME_JSON:
                 message = self._json(kind, payload)
                 if message.get("type") == "end":
+                    self.ended = True
                     return
                 raise ProtocolError(f"unexpected message {message}")
             table = pa.ipc.open_stream(payload).read_all()

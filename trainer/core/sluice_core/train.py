@@ -251,6 +251,10 @@ class Trainer:
                     self._save(model, opt, guard, cfg, handshake, step)
                 if args.steps is not None and done >= args.steps:
                     break
+        # the plan is done: keep the final weights though off the checkpoint interval (the server saved its resume
+        # state there too); a connection merely lost must not leave a checkpoint the server cannot resume at
+        if client.ended and step % args.checkpoint_every != 0:
+            self._save(model, opt, guard, cfg, handshake, step)
         client.close()
         return step
 
