@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { SluiceError } from '../../schemas/errors.ts'
+import type { Plan } from '../../schemas/plan.ts'
 import { formatCount, log } from '../log.ts'
 import { validate } from './options.ts'
 
@@ -13,7 +17,9 @@ const schema = z.strictObject({
   json: z.boolean().optional(),
   listen: z.string().regex(/^[^:]*:\d+$/, 'must be host:port').default('127.0.0.1:7711'),
   socket: z.string().min(1).optional(),
-  core: z.enum(['external']).default('external'),
+  core: z.enum(['python', 'external']).default('python'),
+  coreConfig: z.enum(['tiny', '1b', '7b', '13b']).default('tiny'),
+  coreLr: z.number().positive().optional(),
   run: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').optional(),
   prefetch: z.number().int().min(1).max(1024).default(4),
   checkpointEvery: z.number().int().min(1).default(50),
@@ -22,8 +28,29 @@ const schema = z.strictObject({
 type Options = z.output<typeof schema>
 
 const FLAGS = {
-  plan: '--plan', dryRun: '--dry-run', dump: '--dump', stage: '--stage', json: '--json', listen: '--listen', socket: '--socket', core: '--core',
+  plan: '--plan', dryRun: '--dry-run', dump: '--dump', stage: '--stage', json: '--json', listen: '--listen', socket: '--socket', core: '--core', coreConfig: '--core-config', coreLr: '--core-lr',
   run: '--run', prefetch: '--prefetch', checkpointEvery: '--checkpoint-every', home: '--home'
+}
+
+/** Steps the plan will take, about: token budgets (replays included) over the tokens of a step; the core's schedule length. */
+function estimatedSteps (plan: Plan): number {
+  const tokens = plan.stages.reduce((n, s) => n + s.tokens + s.replay.reduce((m, r) => m + (r.tokens === 'equal' ? s.tokens : r.tokens), 0), 0)
+  return Math.max(1, Math.ceil(tokens / (plan.seqLen * plan.microBatch)))
+}
+
+/**
+ * Starts the Python model core (`trainer/core`, its venv made by setup.sh) against the server;
+ * resolves with its exit code. Its checkpoints go beside the run's state, at the same steps.
+ */
+function launchCore (o: Options, plan: Plan, address: string, checkpointDir: string): Promise<number | null> {
+  const coreDir = fileURLToPath(new URL('../../trainer/core/', import.meta.url))
+  const python = process.env.SLUICE_CORE_PYTHON ?? path.join(coreDir, '.venv', 'bin', 'python')
+  if (!fs.existsSync(python)) throw new SluiceError('missing_dependency', `no Python for the model core at ${python}: run bash trainer/core/setup.sh (or set SLUICE_CORE_PYTHON), or use --core external`, { retryable: false })
+  const args = ['-m', 'sluice_core.train', '--connect', address, '--config', o.coreConfig, '--total-steps', String(estimatedSteps(plan)),
+    '--checkpoint-dir', checkpointDir, '--checkpoint-every', String(o.checkpointEvery), ...(o.coreLr === undefined ? [] : ['--lr', String(o.coreLr)])]
+  log(`train: starting the model core: ${python} ${args.join(' ')}`)
+  const child = spawn(python, args, { cwd: coreDir, stdio: ['ignore', 'inherit', 'inherit'] })
+  return new Promise(resolve => child.on('close', code => resolve(code)))
 }
 
 /** Serves the plan's batches to a model core until every step is acked, or Ctrl-C. */
@@ -64,9 +91,18 @@ async function serve (o: Options): Promise<void> {
   const progress = startProgress(() => `train: step ${seen.step} (${seen.stage}), ${formatCount(Math.round(seen.tokens / Math.max((Date.now() - seen.since) / 1000, 1e-3)))} tokens/s, loss ${seen.loss?.toFixed(4) ?? '-'}`)
   try {
     const address = await server.listen(o.socket !== undefined ? { path: o.socket } : { host: o.listen.split(':')[0], port: Number(o.listen.split(':')[1]) })
-    log(`train: run ${runId} (${id}, snapshot ${training.snapshotId ?? 'none'}) serving on ${address} from step ${start.step}; state in ${runFile}; ` +
-      'start the model core (--core external) and point it there')
-    await Promise.race([server.finishedAll(), new Promise(resolve => abort.signal.addEventListener('abort', resolve, { once: true }))])
+    log(`train: run ${runId} (${id}, snapshot ${training.snapshotId ?? 'none'}) serving on ${address} from step ${start.step}; state in ${runFile}` +
+      (o.core === 'external' ? '; start the model core and point it there' : ''))
+    const core = o.core === 'python' ? launchCore(o, plan, address, path.join(path.dirname(runFile), runId, 'core')) : null
+    const coreFailed = core === null
+      ? new Promise<never>(() => {})
+      : core.then(code => { throw new SluiceError('config', `the model core exited with code ${code} before the plan was done (its output is above)`, { retryable: false }) })
+    await Promise.race([server.finishedAll(), new Promise(resolve => abort.signal.addEventListener('abort', resolve, { once: true })), coreFailed])
+    // the core writes its last checkpoint after the server's end message
+    if (core !== null && server.complete) {
+      const code = await core
+      if (code !== 0) throw new SluiceError('config', `the model core exited with code ${code} after the last step`, { retryable: false })
+    }
   } finally {
     progress.stop()
     await server.shutdown()
@@ -129,7 +165,9 @@ export function registerTrain (program: Command): void {
     .option('--json', 'with --dry-run: each step as one JSON object (tokens, segments, positions, loss mask, spans)')
     .option('--listen <host:port>', 'where the batch server listens (TCP)', '127.0.0.1:7711')
     .option('--socket <path>', 'listen on a Unix socket instead')
-    .option('--core <kind>', 'model core: external (started by you, e.g. on a GPU machine, pointed at --listen)', 'external')
+    .option('--core <kind>', 'model core: python (trainer/core, started here) or external (started by you, e.g. on a GPU machine, pointed at --listen)', 'python')
+    .option('--core-config <shape>', 'with --core python: the model shape (tiny, 1b, 7b, 13b)', 'tiny')
+    .option('--core-lr <rate>', 'with --core python: peak learning rate (default: the core\'s, 3e-4)', Number)
     .option('--run <id>', 'run id: its state lives in <home>/train/<id>.json and a restart resumes it (default: run-<plan id>)')
     .option('--prefetch <n>', 'batches sent ahead of the acks', Number)
     .option('--checkpoint-every <n>', 'acked steps between saved resume states', Number)

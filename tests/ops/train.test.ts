@@ -80,7 +80,7 @@ stages:
       - { name: gsm8k, files: [${SHARED}/math/gsm8k-test.jsonl] }
 `)
   const socket = path.join(dir, 'b.sock')
-  const args = ['train', '--plan', plan, '--socket', socket, '--home', dir, '--checkpoint-every', '1', '--run', 'r1']
+  const args = ['train', '--plan', plan, '--socket', socket, '--home', dir, '--checkpoint-every', '1', '--run', 'r1', '--core', 'external']
   const consume = (steps: number) => runPython(`
 import hashlib, json, sys
 sys.path.insert(0, 'trainer/core')
@@ -130,6 +130,33 @@ print(json.dumps(out))
   const perStep = await sql("SELECT step, sum(token_end - token_start) AS tokens FROM trained_on GROUP BY step ORDER BY step")
   expect(perStep.map(r => [Number(r.step), Number(r.tokens)])).toEqual(dumped.map(s => [s.step, s.rows.reduce((n, r) => n + r.spans.reduce((m, sp) => m + sp.end - sp.start, 0), 0)]))
 }, 120_000)
+
+test('sluice train --core python trains the tiny model core on the stream to the end of the plan; trained_on has every step', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-core-'))
+  const plan = path.join(dir, 'plan.yaml')
+  fs.writeFileSync(plan, `
+seqLen: 128
+microBatch: 4
+lake: ${dir}/lake
+stages:
+  - name: maths
+    tokens: 20000
+    packing: task
+    sources:
+      - { name: gsm8k, files: [${SHARED}/math/gsm8k-train.jsonl.gz] }
+`)
+  const r = await runCli(['train', '--plan', plan, '--socket', path.join(dir, 'b.sock'), '--home', dir, '--run', 'tiny', '--checkpoint-every', '5', '--core-lr', '3e-3'])
+  expect(r.code, r.stderr).toBe(0)
+  const steps = Number(/train: run tiny done: (\d+) steps acked/.exec(r.stderr)?.[1])
+  expect(steps).toBeGreaterThan(20)
+  const metrics = fs.readFileSync(path.join(dir, 'train', 'tiny', 'core', 'metrics.jsonl'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+  const losses = metrics.filter(m => typeof m.loss === 'number').map(m => m.loss as number)
+  expect(losses.length).toBe(steps)
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 1)
+  const lineage = await runCli(['sql', 'SELECT count(DISTINCT step) AS steps FROM trained_on', '--lake', path.join(dir, 'lake'), '--format', 'json'])
+  expect(Number(JSON.parse(lineage.stdout.trim()).steps)).toBe(steps)
+}, 240_000)
 
 async function waitForSocket (file: string): Promise<void> {
   for (let i = 0; i < 600 && !fs.existsSync(file); i++) await new Promise(resolve => setTimeout(resolve, 100))
