@@ -48,7 +48,7 @@ stages:
 
     socket = tmp_path / "b.sock"
     server = sluice("train", "--plan", str(plan), "--socket", str(socket), "--home", str(tmp_path), "--checkpoint-every", "5",
-                    "--run", "t1", stdout=open(tmp_path / "server.log", "w"), stderr=subprocess.STDOUT)
+                    "--run", "t1", "--core", "external", stdout=open(tmp_path / "server.log", "w"), stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 60
         while not socket.exists():
